@@ -1,0 +1,42 @@
+# Two commands matter: `make run` and `make test`. Both set up the environment themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+
+.PHONY: install run test ui lint lock clean
+
+# uv is installed from PyPI when missing; then exactly the locked versions go into .venv.
+$(STAMP): requirements.txt pyproject.toml
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.4"
+	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
+	uv pip sync --quiet --python $(BIN)/python requirements.txt
+	uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/analytics-assets run --days 7
+
+test: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m pytest
+
+ui: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check analytics_assets analytics_assets_tests benchmarks
+	$(BIN)/ruff format --check analytics_assets analytics_assets_tests benchmarks
+
+# Re-compile the lock after changing dependencies in pyproject.toml.
+lock:
+	uv pip compile pyproject.toml --extra embedded --extra dev -o requirements.txt --python-version 3.11
+
+clean:
+	rm -rf .data .dagster $(VENV)

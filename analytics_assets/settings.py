@@ -1,0 +1,104 @@
+"""The one place configuration is read from.
+
+Every key comes from the process environment, with `.env` in the working directory read once at
+import (values already in the environment win). `.env.example` documents every key. Resources
+that talk to outside services take `dagster.EnvVar`s so secrets never land in run config or logs;
+this module holds the non-secret defaults that make `make run` work with no configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+load_dotenv(override=False)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def env_str(key: str, default: str = "") -> str:
+    """A string setting; an empty value counts as unset."""
+    value = os.environ.get(key, "").strip()
+    return value if value else default
+
+
+def env_int(key: str, default: int) -> int:
+    raw = env_str(key)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {key} must be an integer, got {raw!r}") from exc
+
+
+def env_float(key: str, default: float) -> float:
+    raw = env_str(key)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {key} must be a number, got {raw!r}") from exc
+
+
+def env_bool(key: str, default: bool) -> bool:
+    raw = env_str(key).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"environment variable {key} must be true/false, got {raw!r}")
+
+
+def env_date(key: str, default: str) -> date:
+    raw = env_str(key, default)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {key} must be an ISO date, got {raw!r}") from exc
+
+
+def data_dir() -> Path:
+    """Root of everything the embedded defaults write (`./.data`)."""
+    return Path(env_str("ANALYTICS_DATA_DIR", str(PROJECT_ROOT / ".data")))
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """Settings every layer needs; area-specific keys live with their resources."""
+
+    source: str
+    lake: str
+    partitions_start: date
+    demo_seed: int
+    demo_messages_per_day: int
+    pseudonym_key: str
+    mongodb_uri: str
+    mongodb_database: str
+    mongo_embedded_path: str
+
+
+def core_settings() -> CoreSettings:
+    """Read the core settings now (not at import), so tests can set the environment first."""
+    source = env_str("ANALYTICS_SOURCE", "demo").lower()
+    if source not in {"demo", "nocodb"}:
+        raise ValueError(f"ANALYTICS_SOURCE must be 'demo' or 'nocodb', got {source!r}")
+    return CoreSettings(
+        source=source,
+        lake=env_str("ANALYTICS_LAKE", str(data_dir() / "lake")),
+        partitions_start=env_date("PARTITIONS_START_DATE", "2025-01-01"),
+        demo_seed=env_int("DEMO_SEED", 42),
+        demo_messages_per_day=env_int("DEMO_MESSAGES_PER_DAY", 2000),
+        # Not a secret in the demo; production deployments must set their own key.
+        pseudonym_key=env_str("PSEUDONYM_KEY", "analytics-assets-demo-key"),
+        mongodb_uri=env_str("MONGODB_URI"),
+        mongodb_database=env_str("MONGODB_DATABASE", "conversation_analytics"),
+        mongo_embedded_path=env_str("MONGO_EMBEDDED_PATH", str(data_dir() / "mongo")),
+    )

@@ -1,0 +1,9 @@
+"""Shared pytest set-up: an isolated environment per session and the service fixtures.
+
+Service fixtures (embedded MongoDB, moto S3, NocoDB, ...) live in `fixtures/`, one module per
+service, and are registered here.
+"""
+
+from __future__ import annotations
+
+pytest_plugins: list[str] = []
