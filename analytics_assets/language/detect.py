@@ -1,0 +1,190 @@
+"""Offline language detection for chat messages (pure: texts in, a Polars frame out).
+
+Why lingua: it is built for short texts (chat turns are often 2-10 words), runs offline in
+Rust, and handles Thai, which has no spaces between words. It is restricted to a configurable
+set of languages because every extra language costs speed and adds look-alike candidates
+(measured in `benchmarks/language_detection.py`: the restricted set is faster and more
+accurate on our labeled set than all 75 languages).
+
+Why the shape of `detect_languages`: a day of chat repeats itself ("hi", "thank you", the same
+canned bot answer), so texts are deduplicated in Polars before the detector sees them, long
+texts are cut to their first `max_chars` characters (a paragraph identifies a language as well
+as a page does), and texts that carry no language signal (empty, digits, emoji, one or two
+letters) are answered `unknown` without calling the detector at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from analytics_assets.settings import env_bool, env_int, env_str
+
+UNKNOWN = "unknown"
+
+# The default set: the languages of the Thai customer-service traffic this system serves plus
+# the most common languages of chatbot users. Malay is left out on purpose: with Indonesian
+# in the set, short Indonesian texts flip to Malay (the two share most of their vocabulary).
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "th",
+    "en",
+    "de",
+    "es",
+    "fr",
+    "it",
+    "pt",
+    "nl",
+    "ru",
+    "pl",
+    "tr",
+    "sv",
+    "ja",
+    "zh",
+    "ko",
+    "vi",
+    "id",
+    "ar",
+    "hi",
+)
+
+# Scripts in which one or two characters already carry a word, so a short text is not "too
+# short" when it contains them (e.g. "你好", "ありがとう", "감사").
+_DENSE_SCRIPTS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
+
+OUTPUT_SCHEMA = pl.Schema({"language": pl.String(), "language_confidence": pl.Float64()})
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """How detection runs; read from the environment by `detection_settings()`.
+
+    languages: ISO 639-1 codes the detector chooses among (`("all",)` = every lingua language).
+    low_accuracy: lingua's low-accuracy mode (trigrams only): ~3x faster, worse on short texts.
+    max_chars: texts are cut to this many characters before detection.
+    min_letters: texts with fewer letters (and no CJK/Hangul characters) are `unknown`.
+    """
+
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    low_accuracy: bool = False
+    max_chars: int = 1000
+    min_letters: int = 3
+
+
+def detection_settings() -> DetectionSettings:
+    """Read `LANGUAGE_DETECTION_*` now (not at import), so tests can set the environment."""
+    raw = env_str("LANGUAGE_DETECTION_LANGUAGES")
+    languages = (
+        tuple(code.strip().lower() for code in raw.split(",") if code.strip())
+        if raw
+        else DEFAULT_LANGUAGES
+    )
+    return DetectionSettings(
+        languages=languages,
+        low_accuracy=env_bool("LANGUAGE_DETECTION_LOW_ACCURACY", False),
+        max_chars=env_int("LANGUAGE_DETECTION_MAX_CHARS", 1000),
+        min_letters=env_int("LANGUAGE_DETECTION_MIN_LETTERS", 3),
+    )
+
+
+def _parse_languages(codes: Sequence[str]) -> tuple[IsoCode639_1, ...] | None:
+    """Validate ISO 639-1 codes; `None` means all languages."""
+    if any(code.lower() == "all" for code in codes):
+        return None
+    isos: list[IsoCode639_1] = []
+    for code in codes:
+        try:
+            isos.append(IsoCode639_1.from_str(code.lower()))
+        except ValueError as exc:
+            raise ValueError(
+                f"LANGUAGE_DETECTION_LANGUAGES: {code!r} is not an ISO 639-1 code lingua knows"
+            ) from exc
+    if len(isos) < 2:
+        raise ValueError("LANGUAGE_DETECTION_LANGUAGES needs at least two languages")
+    return tuple(sorted(set(isos), key=lambda iso: iso.name))
+
+
+_build_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _detector(languages: tuple[IsoCode639_1, ...] | None, low_accuracy: bool) -> LanguageDetector:
+    builder = (
+        LanguageDetectorBuilder.from_all_languages()
+        if languages is None
+        else LanguageDetectorBuilder.from_iso_codes_639_1(*languages)
+    )
+    if low_accuracy:
+        builder = builder.with_low_accuracy_mode()
+    return builder.build()
+
+
+def get_detector(
+    languages: Sequence[str] = DEFAULT_LANGUAGES, low_accuracy: bool = False
+) -> LanguageDetector:
+    """The process-wide detector for this configuration, built on first use and reused.
+
+    lingua loads its n-gram models lazily on the first detection, which takes a few seconds;
+    building one detector per call would pay that every time.
+    """
+    key = _parse_languages(languages)
+    with _build_lock:
+        return _detector(key, low_accuracy)
+
+
+@lru_cache(maxsize=1)
+def _iso_codes() -> dict[Language, str]:
+    return {language: language.iso_code_639_1.name.lower() for language in Language.all()}
+
+
+def detect_languages(
+    texts: Sequence[str | None] | pl.Series,
+    settings: DetectionSettings | None = None,
+) -> pl.DataFrame:
+    """Language (ISO 639-1) and confidence in [0, 1] for each text, one row per text, in order.
+
+    `unknown` with confidence 0.0 for null, empty, whitespace, numeric, emoji-only and
+    too-short texts, and for texts the detector cannot place.
+    """
+    cfg = settings if settings is not None else detection_settings()
+    series = texts if isinstance(texts, pl.Series) else pl.Series(values=list(texts))
+    if series.len() == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    frame = pl.DataFrame({"text": series.cast(pl.String)}).with_columns(
+        key=pl.col("text").fill_null("").str.slice(0, cfg.max_chars).str.strip_chars()
+    )
+    letters = pl.col("key").str.count_matches(r"\p{L}")
+    dense = pl.col("key").str.contains(_DENSE_SCRIPTS)
+    candidates = (
+        frame.lazy()
+        .filter((letters >= cfg.min_letters) | (dense & (letters > 0)))
+        .select("key")
+        .unique()
+        .collect()
+    )["key"]
+
+    if candidates.len():
+        detector = get_detector(cfg.languages, cfg.low_accuracy)
+        values = detector.compute_language_confidence_values_in_parallel(candidates.to_list())
+        codes = _iso_codes()
+        # Each result is sorted best first; all-zero means the detector found no evidence.
+        best = [v[0] if v and v[0].value > 0.0 else None for v in values]
+        detected = pl.DataFrame(
+            {
+                "key": candidates,
+                "language": [codes[b.language] if b else UNKNOWN for b in best],
+                "language_confidence": [b.value if b else 0.0 for b in best],
+            },
+            schema={"key": pl.String(), **OUTPUT_SCHEMA},
+        )
+    else:
+        detected = pl.DataFrame(schema={"key": pl.String(), **OUTPUT_SCHEMA})
+
+    return frame.join(detected, on="key", how="left", maintain_order="left").select(
+        pl.col("language").fill_null(UNKNOWN),
+        pl.col("language_confidence").fill_null(0.0),
+    )
