@@ -4,30 +4,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV := $(PYTHON) -m uv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
 .PHONY: install run test ui lint lock clean
 
 # uv is installed from PyPI when missing; then exactly the locked versions go into .venv.
 $(STAMP): requirements.txt pyproject.toml
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.4"
-	@test -x $(BIN)/python || uv venv --quiet --python $(PYTHON) $(VENV)
-	uv pip sync --quiet --python $(BIN)/python requirements.txt
-	uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv>=0.4"
+	@test -x $(BIN)/python || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-run: install
-	@mkdir -p $(DAGSTER_HOME)
+run: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/analytics-assets run --days 7
 
-test: install
-	@mkdir -p $(DAGSTER_HOME)
+test: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
-ui: install
-	@mkdir -p $(DAGSTER_HOME)
+ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
@@ -36,7 +34,11 @@ lint: install
 
 # Re-compile the lock after changing dependencies in pyproject.toml.
 lock:
-	uv pip compile pyproject.toml --extra embedded --extra dev -o requirements.txt --python-version 3.11
+	$(UV) pip compile pyproject.toml --extra embedded --extra dev -o requirements.txt --python-version 3.11
 
 clean:
 	rm -rf .data .dagster $(VENV)
+
+# The committed instance config goes into DAGSTER_HOME (SQLite storage, queued runs).
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml

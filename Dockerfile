@@ -1,0 +1,25 @@
+# analytics-assets: Dagster webserver + daemon in one image, installed from the lock file.
+# (No Docker engine runs on the development machine; keep this in step with the Makefile.)
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DAGSTER_HOME=/opt/dagster/home \
+    ANALYTICS_DATA_DIR=/opt/dagster/data
+
+WORKDIR /opt/analytics-assets
+RUN pip install --no-cache-dir "uv>=0.4"
+
+# Dependencies first (cached layer), exactly the locked versions.
+COPY requirements.txt pyproject.toml README.md ./
+RUN uv pip install --system --no-cache -r requirements.txt
+
+COPY analytics_assets ./analytics_assets
+COPY workspace.yaml ./
+RUN uv pip install --system --no-cache --no-deps -e . \
+    && mkdir -p "$DAGSTER_HOME" "$ANALYTICS_DATA_DIR"
+COPY dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+
+EXPOSE 3000
+# The daemon runs schedules, sensors and the run queue; the webserver serves the UI and API.
+CMD ["sh", "-c", "dagster-daemon run -w workspace.yaml & exec dagster-webserver -h 0.0.0.0 -p 3000 -w workspace.yaml"]
