@@ -6,4 +6,4 @@ service, and are registered here.
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["analytics_assets_tests.fixtures.s3"]

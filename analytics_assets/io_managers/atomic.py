@@ -1,0 +1,209 @@
+"""Atomic Parquet file writes on a local disk or an object store (fsspec).
+
+Why a module of its own: "a reader never sees a half-written partition, and a crash leaves the
+old data in place" is the one storage guarantee every asset relies on, so it lives in one small
+place with its own tests.
+
+How the guarantee is given:
+
+* **Local disk.** The frame is written to a hidden temporary file beside the target
+  (`.part-0.parquet.<uuid>.tmp`, same directory, so the same filesystem), flushed and
+  `fsync`ed, then moved over the target with `os.replace` (an atomic `rename(2)` on POSIX),
+  and the directory is `fsync`ed so the rename itself survives a power cut. A reader opens
+  either the old file or the new one, never a mix. A crash before the rename leaves the old
+  file untouched plus a hidden temp file that readers ignore (its name neither starts like a
+  data file nor ends in `.parquet`) and that the next write of that partition removes.
+* **S3 and other object stores** have no rename. The file is written to a local spool file,
+  uploaded to a temporary key beside the target (multipart, invisible until complete), its
+  size checked, then copied server-side onto the target key and the temporary key deleted.
+  S3 replaces an object atomically: a GET returns the whole old object or the whole new one,
+  never part of either. A crash before the copy leaves the old object plus a hidden temporary
+  key (removed by the next write of the partition; an S3 lifecycle rule that aborts incomplete
+  multipart uploads covers uploads killed half way). What S3 does *not* give is atomicity
+  across several objects: a multi-partition write replaces partitions one by one, each whole.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
+
+# Temporary names start with "." (hidden from pyarrow/polars dataset discovery and from
+# `*.parquet` globs) and end in ".tmp" (never mistaken for a data file).
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".tmp"
+
+
+@dataclass(frozen=True)
+class ParquetWriteOptions:
+    """How every lake file is encoded (see docs/storage.md for the reasoning)."""
+
+    compression: str = "zstd"
+    compression_level: int = 3
+    row_group_size: int = 131_072
+    statistics: bool = True
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """What a completed atomic write produced, read back from the file's own footer."""
+
+    path: str
+    rows: int
+    bytes: int
+    row_groups: int
+
+
+def is_local(fs: AbstractFileSystem) -> bool:
+    return isinstance(fs, LocalFileSystem)
+
+
+def temp_name(target_name: str) -> str:
+    """Hidden, unique name for the temporary file of one write of `target_name`."""
+    return f"{TEMP_PREFIX}{target_name}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
+
+
+def is_temp_name(name: str) -> bool:
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def _write_local_file(frame: pl.DataFrame | pl.LazyFrame, path: str, opts: ParquetWriteOptions):
+    kwargs = {
+        "compression": opts.compression,
+        "compression_level": opts.compression_level,
+        "statistics": opts.statistics,
+        "row_group_size": opts.row_group_size,
+    }
+    if isinstance(frame, pl.LazyFrame):
+        # Streams: a large lazy output never has to sit in memory whole.
+        frame.sink_parquet(path, **kwargs)
+    else:
+        frame.write_parquet(path, **kwargs)
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # platforms without directory fds: the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _footer(path: str) -> tuple[int, int]:
+    meta = pq.read_metadata(path)
+    return meta.num_rows, meta.num_row_groups
+
+
+def write_parquet_atomic(
+    frame: pl.DataFrame | pl.LazyFrame,
+    fs: AbstractFileSystem,
+    target: str,
+    opts: ParquetWriteOptions | None = None,
+) -> WrittenFile:
+    """Write `frame` to `target` (a path in `fs`) so that readers see the old or new file only.
+
+    On any failure the temporary file/key is removed and the target is left as it was.
+    """
+    opts = opts or ParquetWriteOptions()
+    parent, _, name = target.rpartition("/")
+    fs.makedirs(parent, exist_ok=True)
+    if is_local(fs):
+        return _write_local(frame, parent, name, target, opts)
+    return _write_remote(frame, fs, parent, name, target, opts)
+
+
+def _write_local(
+    frame: pl.DataFrame | pl.LazyFrame,
+    parent: str,
+    name: str,
+    target: str,
+    opts: ParquetWriteOptions,
+) -> WrittenFile:
+    tmp = f"{parent}/{temp_name(name)}"
+    try:
+        _write_local_file(frame, tmp, opts)
+        rows, groups = _footer(tmp)
+        _fsync_file(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(parent)
+    return WrittenFile(target, rows, os.path.getsize(target), groups)
+
+
+def _write_remote(
+    frame: pl.DataFrame | pl.LazyFrame,
+    fs: AbstractFileSystem,
+    parent: str,
+    name: str,
+    target: str,
+    opts: ParquetWriteOptions,
+) -> WrittenFile:
+    tmp_key = f"{parent}/{temp_name(name)}"
+    fd, spool = tempfile.mkstemp(prefix="analytics-parquet-", suffix=".parquet")
+    os.close(fd)
+    try:
+        _write_local_file(frame, spool, opts)
+        rows, groups = _footer(spool)
+        size = os.path.getsize(spool)
+        try:
+            fs.put_file(spool, tmp_key)
+            uploaded = fs.info(tmp_key)["size"]
+            if uploaded != size:
+                raise OSError(
+                    f"upload of {target} incomplete: {uploaded} of {size} bytes; target untouched"
+                )
+            fs.copy(tmp_key, target)
+        finally:
+            if fs.exists(tmp_key):
+                fs.rm_file(tmp_key)
+    finally:
+        Path(spool).unlink(missing_ok=True)
+    fs.invalidate_cache(parent)
+    return WrittenFile(target, rows, size, groups)
+
+
+def remove_siblings(fs: AbstractFileSystem, directory: str, keep: Iterable[str]) -> list[str]:
+    """Delete every file in `directory` except `keep` (stale parts, leftover temp files).
+
+    Called after a partition's file was replaced, so that "re-materializing replaces the
+    partition whole" also holds for readers that scan the directory rather than one file.
+    Returns the removed paths.
+    """
+    keep_names = {k.rpartition("/")[2] for k in keep}
+    fs.invalidate_cache(directory)
+    try:
+        entries = fs.ls(directory, detail=True)
+    except FileNotFoundError:
+        return []
+    removed = []
+    for entry in entries:
+        path = entry["name"].rstrip("/")
+        if entry.get("type") == "directory" or path.rpartition("/")[2] in keep_names:
+            continue
+        fs.rm_file(path)
+        removed.append(path)
+    if removed:
+        fs.invalidate_cache(directory)
+    return removed
