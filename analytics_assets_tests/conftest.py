@@ -6,4 +6,7 @@ service, and are registered here.
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = ["analytics_assets_tests.fixtures.s3"]
+pytest_plugins: list[str] = [
+    "analytics_assets_tests.fixtures.s3",
+    "analytics_assets_tests.fixtures.mongo",
+]
