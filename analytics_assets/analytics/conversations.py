@@ -129,15 +129,10 @@ def conversation_analytics(prepared: pl.DataFrame) -> pl.DataFrame:
     ).sort(["date", "first_message_at", "conversation_id"])
 
 
-def to_documents(frame: pl.DataFrame) -> list[dict]:
-    """Rows → MongoDB documents keyed `<conversation_id>_<date>` (dates as ISO strings).
-
-    Run once per partition over the (small) per-conversation frame, not per message.
-    """
-    docs = frame.with_columns(
-        pl.format(
-            "{}_{}", pl.col("conversation_id"), pl.col("date").dt.to_string("%Y-%m-%d")
-        ).alias("_id"),
-        pl.col("date").dt.to_string("%Y-%m-%d"),
-    ).to_dicts()
-    return docs
+def to_mongo_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows → the `conversation_analytics` documents, as a frame for the repository's bulk
+    `replace_partition` (keyed by `conversation_id` + `date`; `partition` = the day's key)."""
+    return frame.with_columns(
+        pl.col("date").dt.to_string("%Y-%m-%d").alias("partition"),
+        pl.col("app_id").fill_null(UNKNOWN),
+    )

@@ -193,13 +193,24 @@ def advance_state(
     return state.select([pl.col(c).cast(t) for c, t in USER_STATE_SCHEMA.items()]).sort("user_key")
 
 
-def to_documents(state: pl.DataFrame) -> list[dict]:
-    """State rows → MongoDB `user_analytics` documents (`_id` = user key, dates as ISO text)."""
+def to_mongo_frame(state: pl.DataFrame) -> pl.DataFrame:
+    """State rows → `user_analytics` documents (`_id` = `user_key`, set by the repository).
+
+    The collection's indexed fields use the reference's names (`total_conversations`,
+    `total_messages`, `total_price`, `first/last_conversation_at`); the running sentiment sum
+    stays in Parquet only.
+    """
     return (
         state.drop("sentiment_sum")
-        .with_columns(
-            pl.col("user_key").alias("_id"),
-            pl.col("as_of").dt.to_string("%Y-%m-%d"),
+        .rename(
+            {
+                "conversations": "total_conversations",
+                "messages": "total_messages",
+                "total_cost": "total_price",
+            }
         )
-        .to_dicts()
+        .with_columns(
+            pl.col("first_seen").alias("first_conversation_at"),
+            pl.col("last_seen").alias("last_conversation_at"),
+        )
     )
