@@ -9,4 +9,5 @@ from __future__ import annotations
 pytest_plugins: list[str] = [
     "analytics_assets_tests.fixtures.s3",
     "analytics_assets_tests.fixtures.mongo",
+    "analytics_assets_tests.fixtures.translation_servers",
 ]
