@@ -421,17 +421,25 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         else:
             head = obj.head(PREVIEW_ROWS)
         metadata: dict[str, Any] = {
-            "dagster/row_count": MetadataValue.int(sum(f.rows for f in files)),
-            "bytes": MetadataValue.int(sum(f.bytes for f in files)),
-            "row_groups": MetadataValue.int(sum(f.row_groups for f in files)),
             "dagster/column_schema": table_schema(schema),
             "preview": MetadataValue.md(markdown_preview(head)),
         }
         if len(files) == 1:
+            metadata["dagster/row_count"] = MetadataValue.int(files[0].rows)
+            metadata["bytes"] = MetadataValue.int(files[0].bytes)
+            metadata["row_groups"] = MetadataValue.int(files[0].row_groups)
             metadata["path"] = MetadataValue.path(self.url(files[0].path))
         else:
-            metadata["paths"] = MetadataValue.json(
-                {key: {"path": self.url(f.path), "rows": f.rows} for key, f in written.items()}
+            # Dagster attaches one metadata dict to every partition of a range run, so a
+            # `dagster/row_count` here would claim the run's total for each partition. The
+            # run's totals and the per-partition figures are reported under their own names.
+            metadata["rows_in_run"] = MetadataValue.int(sum(f.rows for f in files))
+            metadata["bytes_in_run"] = MetadataValue.int(sum(f.bytes for f in files))
+            metadata["partitions"] = MetadataValue.json(
+                {
+                    key: {"path": self.url(f.path), "rows": f.rows, "bytes": f.bytes}
+                    for key, f in written.items()
+                }
             )
         return metadata
 

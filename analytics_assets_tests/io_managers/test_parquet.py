@@ -272,7 +272,10 @@ def test_range_output_split_then_weekly_loads(tmp_path: Path) -> None:
     assert empty.height == 0 and empty.schema == day_frame(empty_day).schema
     mats = result.asset_materializations_for_node("events")
     assert sorted(m.partition for m in mats) == WEEK_DAYS
-    assert mats[0].metadata["dagster/row_count"].value == 18
+    assert mats[0].metadata["rows_in_run"].value == 18
+    per_partition = mats[0].metadata["partitions"].value
+    assert [per_partition[d]["rows"] for d in WEEK_DAYS] == [3, 3, 0, 3, 3, 3, 3]
+    assert per_partition[WEEK_DAYS[0]]["path"].endswith("events/date=2025-01-06/part-0.parquet")
 
     result = materialize(
         [events, weekly_frame, weekly_lazy, weekly_dict],
