@@ -46,14 +46,15 @@ def category_id(conversation_id: str, category_type: str, category_value: str) -
 
 
 def _with_partition(docs: Documents, partition: str, extra: dict[str, Any]) -> Documents:
-    """Stamp the partition key (and defaults such as `date`) on every document."""
+    """Fill the partition key (and defaults such as `date`) where a document lacks them.
+
+    A document that names another partition keeps it, so `replace_partition` refuses it.
+    """
+    defaults = {"partition": partition, **extra}
     if isinstance(docs, pl.DataFrame):
-        cols = {"partition": pl.lit(partition)}
-        for name, value in extra.items():
-            if name not in docs.columns:
-                cols[name] = pl.lit(value)
+        cols = {name: pl.lit(value) for name, value in defaults.items() if name not in docs.columns}
         return docs.with_columns(**cols)
-    return [{**extra, **d, "partition": partition} for d in docs]
+    return [{**defaults, **d} for d in docs]
 
 
 class PartitionedRepository(Repository):

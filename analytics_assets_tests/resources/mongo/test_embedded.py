@@ -1,0 +1,123 @@
+"""The embedded server is one process per storage path, shared by every client process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from analytics_assets.resources.mongo import embedded
+
+pytest.importorskip("secantus")
+
+WRITER = textwrap.dedent(
+    """
+    import json, sys
+    from analytics_assets.resources.mongo import MongoResource
+    resource = MongoResource(embedded_path=sys.argv[1], database=sys.argv[2])
+    counts = resource.errors().record_partition(
+        "raw_messages", "2025-01-02",
+        __import__("polars").DataFrame({"stage": ["ingestion"], "record_id": ["from-child"],
+                                        "reason": ["written by another process"]}),
+    )
+    print(json.dumps({"uri": resource.connection_uri(), "counts": counts}))
+    """
+)
+
+ENSURE = (
+    "import sys; from analytics_assets.resources.mongo import embedded; "
+    "print(embedded.ensure_server(sys.argv[1]))"
+)
+
+
+def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_second_process_reuses_the_running_server(mongo_server) -> None:
+    if mongo_server.uri:
+        pytest.skip("MONGODB_URI is set: no embedded server in this session")
+    before = json.loads((Path(mongo_server.embedded_path) / embedded.STATE_FILE).read_text())
+    database = mongo_server.database + "_child"
+    proc = _run(WRITER, mongo_server.embedded_path, database)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["counts"] == {"recorded": 1, "new": 1, "resolved": 0}
+    assert out["uri"] == mongo_server.connection_uri  # same server, no second one started
+    after = json.loads((Path(mongo_server.embedded_path) / embedded.STATE_FILE).read_text())
+    assert after == before
+    client: MongoClient = MongoClient(mongo_server.connection_uri)
+    try:
+        doc = client[database]["processing_errors"].find_one({"record_id": "from-child"})
+        assert doc is not None and doc["status"] == "open"
+    finally:
+        client.drop_database(database)
+        client.close()
+
+
+def test_concurrent_starts_share_one_server_and_data_persists(tmp_path: Path) -> None:
+    path = tmp_path / "mongo"
+    try:
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", ENSURE, str(path)], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(3)
+        ]
+        uris = {p.communicate(timeout=120)[0].strip() for p in procs}
+        assert len(uris) == 1 and all(p.returncode == 0 for p in procs)
+        first = embedded.live_server(path)
+        assert first is not None and first.uri in uris
+
+        client: MongoClient = MongoClient(first.uri)
+        client.persist.docs.insert_many([{"n": i} for i in range(5)])
+        client.close()
+        assert embedded.stop_server(path) is True
+        assert embedded.live_server(path) is None
+
+        uri = embedded.ensure_server(path)  # restart on the same storage
+        second = embedded.live_server(path)
+        assert second is not None and second.pid != first.pid
+        client = MongoClient(uri)
+        assert client.persist.docs.count_documents({}) == 5
+        client.close()
+    finally:
+        embedded.stop_server(path)
+
+
+def test_stale_state_file_is_replaced_and_cli_stops(tmp_path: Path) -> None:
+    path = tmp_path / "mongo"
+    path.mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
+    (path / embedded.STATE_FILE).write_text(
+        json.dumps({"pid": int(dead), "host": "127.0.0.1", "port": 1})
+    )
+    try:
+        uri = embedded.ensure_server(path)
+        state = embedded.live_server(path)
+        assert state is not None and state.uri == uri and state.pid != int(dead)
+    finally:
+        stop = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analytics_assets.resources.mongo.embedded",
+                "--stop",
+                "--path",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert stop.returncode == 0 and stop.stdout.strip() == "stopped"
+    assert embedded.live_server(path) is None and not (path / embedded.STATE_FILE).exists()
