@@ -1,0 +1,238 @@
+"""`analytics-assets errors`: list the row-level processing errors stored in MongoDB.
+
+    analytics-assets errors [--asset A] [--stage S] [--partition P]
+                            [--status open|resolved|all] [--format table|json]
+                            [--limit N] [--summary]
+
+Reads the `processing_errors` collection through the same `MongoResource` the assets use
+(configured by `MONGODB_URI` / `MONGODB_DATABASE`, or the embedded server). Exits 0 with
+"no open errors" when there is nothing to show, and 2 with a clear message (credentials
+redacted) when MongoDB cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from analytics_assets.resources.mongo import MongoResource
+from analytics_assets.resources.mongo.base import WRITE_ID
+from analytics_assets.resources.mongo.embedded import EmbeddedServerError
+from analytics_assets.settings import core_settings
+
+EXIT_UNREACHABLE = 2
+
+TABLE_COLUMNS = (
+    "last_seen",
+    "status",
+    "asset",
+    "partition",
+    "stage",
+    "reason",
+    "record_id",
+    "conversation_id",
+    "message_id",
+    "attempts",
+    "detail",
+)
+SUMMARY_COLUMNS = ("asset", "stage", "open", "partitions", "oldest_first_seen", "latest_last_seen")
+MAX_CELL = 40
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "errors",
+        help="list row-level processing errors (open by default)",
+        description="List row-level processing errors recorded in MongoDB processing_errors, "
+        "newest first. Retry them by re-materializing their partitions (docs/operations.md).",
+    )
+    parser.add_argument("--asset", help="only errors of this asset (e.g. raw_messages)")
+    parser.add_argument("--stage", help="only errors of this stage (e.g. ingestion, translation)")
+    parser.add_argument("--partition", help="only errors of this partition key (YYYY-MM-DD)")
+    parser.add_argument(
+        "--status",
+        choices=("open", "resolved", "all"),
+        default="open",
+        help="which errors to list (default: open)",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--limit",
+        type=_non_negative_int,
+        default=100,
+        help="at most this many errors (default 100; 0 = all)",
+    )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print open error counts per asset and stage instead of single errors",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds to wait for a MongoDB server given by MONGODB_URI (default 10)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def redact(uri: str) -> str:
+    """A connection string without its password, safe to print."""
+    return re.sub(r"(?<=://)([^:/@]+):[^@/]*@", r"\1:***@", uri)
+
+
+def build_mongo() -> MongoResource:
+    """The same MongoDB the code location uses, from the same settings.
+
+    Built with plain values rather than `MongoResource.from_settings()`: that one passes the
+    URI as an `EnvVar`, which only Dagster resolves, and this command runs outside Dagster.
+    """
+    settings = core_settings()
+    return MongoResource(
+        uri=settings.mongodb_uri,
+        database=settings.mongodb_database,
+        embedded_path=settings.mongo_embedded_path,
+    )
+
+
+def check_reachable(mongo: MongoResource, timeout_s: float) -> None:
+    """Fail fast on a configured server that does not answer; start the embedded one if needed.
+
+    The resource's own client waits longer (it serves long runs); a person at a terminal
+    should not wait that long to learn the server is down.
+    """
+    if mongo.uri:
+        probe: MongoClient = MongoClient(
+            mongo.uri, serverSelectionTimeoutMS=int(timeout_s * 1000), connect=True
+        )
+        try:
+            probe.admin.command("ping")
+        finally:
+            probe.close()
+    else:
+        mongo.ping()
+
+
+def query_errors(
+    mongo: MongoResource,
+    *,
+    status: str,
+    asset: str | None,
+    stage: str | None,
+    partition: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    repo = mongo.errors()
+    if status == "open":
+        return repo.open_errors(asset=asset, stage=stage, partition=partition, limit=limit or None)
+    flt: dict[str, Any] = {}
+    if status != "all":
+        flt["status"] = status
+    for name, value in (("asset", asset), ("stage", stage), ("partition", partition)):
+        if value is not None:
+            flt[name] = value
+    return repo.find(
+        flt,
+        sort=[("last_seen", -1), ("asset", 1), ("partition", 1), ("record_id", 1)],
+        limit=limit or None,
+        projection={"_id": 0, WRITE_ID: 0},
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A plain fixed-width table (only the columns that have a value in some row)."""
+    shown = [c for c in columns if any(row.get(c) not in (None, "") for row in rows)]
+    cells = [[_cell(row.get(c)) for c in shown] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(shown)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def _short_reason(exc: BaseException) -> str:
+    """The first clause of a driver error, without pymongo's topology dump, redacted."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = re.sub(r"\s*\(configured timeouts:[^)]*\)", "", text).split(", Timeout:")[0]
+    return redact(text)
+
+
+def _empty_message(status: str) -> str:
+    return {"open": "no open errors", "resolved": "no resolved errors"}.get(status, "no errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    mongo = build_mongo()
+    where = (
+        redact(mongo.uri) if mongo.uri else f"embedded server ({mongo.resolved_embedded_path()})"
+    )
+    try:
+        check_reachable(mongo, args.timeout)
+        if args.summary:
+            rows = mongo.errors().summary()
+            columns: Sequence[str] = SUMMARY_COLUMNS
+        else:
+            rows = query_errors(
+                mongo,
+                status=args.status,
+                asset=args.asset,
+                stage=args.stage,
+                partition=args.partition,
+                limit=args.limit,
+            )
+            columns = TABLE_COLUMNS
+    except (PyMongoError, EmbeddedServerError, OSError) as exc:
+        message = _short_reason(exc)
+        print(f"error: cannot reach MongoDB at {where}: {message}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+
+    empty = "no open errors" if args.summary else _empty_message(args.status)
+    if args.format == "json":
+        print(json.dumps(_plain(rows), indent=2, ensure_ascii=False))
+        if not rows:
+            print(empty, file=sys.stderr)
+        return 0
+    if not rows:
+        print(empty)
+        return 0
+    print(format_table(rows, columns))
+    if not args.summary:
+        capped = args.limit and len(rows) == args.limit
+        more = " (limit reached: use --limit 0 for all)" if capped else ""
+        label = "" if args.status == "all" else f"{args.status} "
+        print(f"\n{len(rows)} {label}errors{more}")
+    return 0
