@@ -58,4 +58,20 @@ retry_failed_rows = define_asset_job(
     ),
 )
 
-JOBS = [*REPORT_JOBS, retry_failed_rows]
+# --- ingestion (launched by sensors.nocodb_new_rows) ------------------------------------------
+
+INGESTION_JOB_NAME = "ingest_raw"
+
+ingestion_job = define_asset_job(
+    INGESTION_JOB_NAME,
+    selection=AssetSelection.assets("raw_conversations", "raw_messages"),
+    partitions_def=DAILY_PARTITIONS,
+    description=(
+        "Re-read one UTC day from the source into `raw_conversations` and `raw_messages`, "
+        "replacing the partitions. The `nocodb_new_rows` sensor launches it for the days that "
+        "new or edited NocoDB rows fall into; downstream assets follow through their eager "
+        "automation conditions (docs/nocodb.md)."
+    ),
+)
+
+JOBS = [*REPORT_JOBS, retry_failed_rows, ingestion_job]
