@@ -48,6 +48,27 @@ PREPARED_SCHEMA = pl.Schema(
 
 LABEL_COLUMNS = ("language", "topic", "intent", "sentiment")
 
+# The columns of the inputs that analytics read: assets scan only these from Parquet (the raw
+# rows also carry the whole prompt history in `message`, which analytics never needs).
+RAW_MESSAGE_COLUMNS = (
+    "id",
+    "conversation_id",
+    "app_id",
+    "model_provider",
+    "model_id",
+    "from_end_user_id",
+    "created_at",
+    "message_tokens",
+    "answer_tokens",
+    "total_price",
+    "currency",
+    "provider_response_latency",
+    "status",
+    "error",
+)
+RAW_CONVERSATION_COLUMNS = ("id", "from_end_user_id", "created_at")
+CATEGORIZED_COLUMNS = ("message_id", "language", "topic", "intent", "sentiment", "sentiment_score")
+
 _CATEGORIZED_COLUMNS = {
     "language": pl.String(),
     "topic": pl.String(),

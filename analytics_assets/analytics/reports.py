@@ -243,6 +243,7 @@ REPORT_FRAME_SCHEMA = pl.Schema(
         "error_rate": pl.Float64(),
         "active_days": pl.Int64(),
         "rejected_rows": pl.Int64(),
+        "html_path": pl.String(),
         # Breakdowns as JSON text (label → count, or name → core figures).
         "by_topic": pl.String(),
         "by_intent": pl.String(),
@@ -271,7 +272,7 @@ def report_frame(reports: list[dict[str, Any]]) -> pl.DataFrame:
 
 def report_from_row(row: dict[str, Any]) -> dict[str, Any]:
     """Inverse of `report_frame` for one row (used to read reports back from Parquet)."""
-    report = dict(row)
+    report = {k: v for k, v in row.items() if not (k == "html_path" and v is None)}
     report["_id"] = report.pop("report_id")
     for name in ("period_start", "period_end", "period_last_day"):
         value = report[name]
