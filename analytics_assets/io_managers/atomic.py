@@ -174,10 +174,12 @@ def _write_remote(
                 raise OSError(
                     f"upload of {target} incomplete: {uploaded} of {size} bytes; target untouched"
                 )
-            fs.copy(tmp_key, target)
+            fs.cp_file(tmp_key, target)  # server-side copy, one PUT with a copy source
         finally:
-            if fs.exists(tmp_key):
+            try:
                 fs.rm_file(tmp_key)
+            except FileNotFoundError:
+                pass
     finally:
         Path(spool).unlink(missing_ok=True)
     fs.invalidate_cache(parent)
