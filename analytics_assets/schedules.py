@@ -4,6 +4,11 @@
 * `weekly_report_schedule`: Mondays at 01:30 UTC, for the ISO week that just ended.
 * `monthly_report_schedule`: the 1st of each month at 02:00 UTC, for the month that just ended.
 
+And `automation_condition_sensor`, which keeps the downstream assets fresh: every asset with an
+`AutomationCondition` (e.g. `eager()`: run when a dependency partition was updated) is
+evaluated by it. Dagster would otherwise add a `default_automation_condition_sensor` that
+starts *stopped*; this one covers the same assets and starts running.
+
 The hour after midnight leaves the ingestion sensor time to land the last messages of the
 period; the staggered minutes keep the three runs of a Monday the 1st from competing for the
 same cores. The partition key of each run is computed by a pure function of the scheduled time
@@ -17,7 +22,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
     RunRequest,
     ScheduleEvaluationContext,
     SkipReason,
@@ -130,3 +138,15 @@ def monthly_report_schedule(context: ScheduleEvaluationContext) -> RunRequest | 
 
 
 SCHEDULES = [daily_report_schedule, weekly_report_schedule, monthly_report_schedule]
+
+
+# Evaluates the automation conditions of every asset (assets without one are ignored), every
+# 30 seconds, in the daemon. Declared here so it starts RUNNING with `dagster dev`.
+automation_condition_sensor = AutomationConditionSensorDefinition(
+    "automation_condition_sensor",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Materializes downstream assets when their automation conditions are met "
+    "(e.g. after ingestion lands a new partition).",
+)
