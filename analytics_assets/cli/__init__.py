@@ -13,6 +13,7 @@ import sys
 # Modules providing sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = [
     "analytics_assets.cli.run",
+    "analytics_assets.cli.report",
     "analytics_assets.cli.errors",
 ]
 
