@@ -52,6 +52,7 @@ from analytics_assets.io_managers.atomic import (
     remove_siblings,
     write_parquet_atomic,
 )
+from analytics_assets.settings import core_settings, env_int, env_str
 
 PART_FILE = "part-0.parquet"
 DEFAULT_PARTITION_EXPR = "created_at"
@@ -291,9 +292,11 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     )
     aws_region: str | None = Field(default=None, description="Region of the bucket.")
     row_group_size: int = Field(
-        default=131_072, description="Rows per Parquet row group (scan parallelism/skipping)."
+        default=131_072,
+        gt=0,
+        description="Rows per Parquet row group (scan parallelism/skipping).",
     )
-    compression_level: int = Field(default=3, description="zstd level (1-22).")
+    compression_level: int = Field(default=3, ge=1, le=22, description="zstd level (1-22).")
 
     # -- storage -------------------------------------------------------------------------
 
@@ -536,3 +539,22 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             glob=False,
             schema=reference,
         )
+
+
+def parquet_io_manager_from_env() -> PolarsParquetIOManager:
+    """The lake IO manager as `.env.example` configures it (resource key `io_manager`).
+
+    `ANALYTICS_LAKE` picks the base (default `./.data/lake`); for S3 the endpoint comes from
+    `S3_ENDPOINT_URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, and the region from
+    `AWS_REGION`, else `AWS_DEFAULT_REGION`. Credentials stay in the environment (see the class).
+    """
+    return PolarsParquetIOManager(
+        base_path=core_settings().lake,
+        s3_endpoint_url=env_str(
+            "S3_ENDPOINT_URL", env_str("AWS_ENDPOINT_URL_S3", env_str("AWS_ENDPOINT_URL"))
+        )
+        or None,
+        aws_region=env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION")) or None,
+        row_group_size=env_int("PARQUET_ROW_GROUP_SIZE", 131_072),
+        compression_level=env_int("PARQUET_ZSTD_LEVEL", 3),
+    )

@@ -12,7 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, build_output_context, materialize
 
-from analytics_assets.io_managers.parquet import MissingPartitionsError, PolarsParquetIOManager
+from analytics_assets.io_managers.parquet import (
+    MissingPartitionsError,
+    PolarsParquetIOManager,
+    parquet_io_manager_from_env,
+)
 from analytics_assets_tests.fixtures.s3 import S3Server
 from analytics_assets_tests.io_managers.test_parquet import (
     DAILY,
@@ -146,3 +150,32 @@ def test_s3_rematerialize_replaces_and_cleans(s3_server: S3Server, s3_prefix: st
     assert keys_under(s3_server, s3_prefix) == ["t/date=2025-01-03/part-0.parquet"]
     body = get_bytes(s3_server, s3_prefix, "t/date=2025-01-03/part-0.parquet")
     assert pl.read_parquet(io.BytesIO(body)).height == 2
+
+
+def test_env_configuration_local_default_and_s3(
+    tmp_path: Path, s3_server: S3Server, s3_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("ANALYTICS_LAKE", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ANALYTICS_DATA_DIR", str(tmp_path))
+    local = parquet_io_manager_from_env()
+    assert local.base_path == str(tmp_path / "lake") and local.polars_options() is None
+
+    monkeypatch.setenv("ANALYTICS_LAKE", s3_prefix)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
+    monkeypatch.setenv("AWS_REGION", s3_server.region)
+    monkeypatch.setenv("PARQUET_ROW_GROUP_SIZE", "2")
+    remote = parquet_io_manager_from_env()
+    assert remote.s3_endpoint_url == s3_server.endpoint_url and remote.row_group_size == 2
+    assert remote.fsspec_options()["client_kwargs"] == {
+        "endpoint_url": s3_server.endpoint_url,
+        "region_name": s3_server.region,
+    }
+    assert materialize([events], resources={"io_manager": remote}, tags=RANGE_TAGS).success
+    assert keys_under(s3_server, s3_prefix) == [
+        f"events/date={d}/part-0.parquet" for d in WEEK_DAYS
+    ]
+    meta = pq.read_metadata(
+        io.BytesIO(get_bytes(s3_server, s3_prefix, keys_under(s3_server, s3_prefix)[0]))
+    )
+    assert meta.num_rows == 3 and meta.num_row_groups == 2
