@@ -1,21 +1,20 @@
 """Builds the resources of the code location from the environment.
 
 One function, so `definitions.py`, the CLI and tests construct resources the same way. Secrets
-(`NOCODB_API_TOKEN`, translator keys, AWS credentials) are passed as `EnvVar`s: Dagster reads
-them at run time and never shows their values in the UI or run config.
+(`NOCODB_API_TOKEN`, translator keys, `MONGODB_URI`, AWS credentials) reach resources as
+`EnvVar`s or stay in the environment: Dagster reads them at run time and never shows their
+values in the UI or run config.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dagster import EnvVar
-
-from analytics_assets.io_managers.parquet import PolarsParquetIOManager
+from analytics_assets.io_managers.parquet import parquet_io_manager_from_env
 from analytics_assets.resources.demo_source import DemoSourceResource
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.source import SourceResource
-from analytics_assets.settings import core_settings, env_str
+from analytics_assets.settings import core_settings
 
 
 def build_source() -> SourceResource:
@@ -30,22 +29,9 @@ def build_source() -> SourceResource:
     )
 
 
-def build_mongo() -> MongoResource:
-    settings = core_settings()
-    return MongoResource(
-        uri=settings.mongodb_uri,
-        database=settings.mongodb_database,
-        embedded_path=settings.mongo_embedded_path,
-    )
-
-
 def build_resources() -> dict[str, Any]:
-    settings = core_settings()
     return {
-        "io_manager": PolarsParquetIOManager.from_env(settings.lake),
+        "io_manager": parquet_io_manager_from_env(),
         "source": build_source(),
-        "mongo": build_mongo(),
+        "mongo": MongoResource.from_settings(),
     }
-
-
-__all__ = ["EnvVar", "build_mongo", "build_resources", "build_source", "env_str"]
