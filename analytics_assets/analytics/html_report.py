@@ -578,7 +578,9 @@ def _daily_table(daily_series: pl.DataFrame) -> str:
 
 def _title(report: Mapping[str, Any]) -> tuple[str, str]:
     period_type = str(report.get("period_type") or "report")
-    key = str(report.get("period_key") or report.get("period_start") or "")
+    key = str(
+        report.get("period_label") or report.get("period_key") or report.get("period_start") or ""
+    )
     start, end = report.get("period_start"), report.get("period_end")
     title = f"{period_type.capitalize()} report {key}".strip()
     if start and end and str(start) != str(end):

@@ -206,3 +206,9 @@ def test_missing_series_values_are_gaps_not_errors() -> None:
     # Three days have messages, four are gaps: their tooltips do not appear.
     assert page.count("2025-03-03: 1,000") == 1
     assert "2025-03-09: 1," not in page
+
+
+def test_period_label_names_the_page_when_given() -> None:
+    report = {**sample_report(), "period_label": "2025-W10 <b>"}
+    page = render_report_html(report, sample_series())
+    assert "<title>Weekly report 2025-W10 &lt;b&gt;</title>" in page
