@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
-from analytics_assets.assets import errors, ingestion
+from analytics_assets.assets import errors, ingestion, translation
 from analytics_assets.jobs import REPORT_JOBS, retry_failed_rows
 from analytics_assets.resources.registry import build_resources
 from analytics_assets.schedules import SCHEDULES, automation_condition_sensor
 
 # Asset modules, one per stage (each helper/area appends its module here).
-ASSET_MODULES = [ingestion, errors]
+ASSET_MODULES = [ingestion, errors, translation]
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
