@@ -28,7 +28,6 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    AutomationCondition,
     BackfillPolicy,
     DefaultSensorStatus,
     MetadataValue,
@@ -50,6 +49,7 @@ from analytics_assets.analytics.errors import (
     plan_retries,
     reasons_markdown,
 )
+from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.jobs import RETRY_JOB_NAME, RETRY_SELECTION, retry_failed_rows
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.resources.mongo import MongoResource
@@ -120,7 +120,7 @@ def partition_errors(mongo: MongoResource, partitions: list[str]) -> pl.DataFram
     partitions_def=DAILY_PARTITIONS,
     deps=[AssetKey(name) for name in ERROR_SOURCE_ASSETS],
     backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=FOLLOW_UPSTREAM,
     group_name=ERRORS_GROUP,
     # A single-run backfill returns several days in one frame: split it by this column.
     metadata={"partition_expr": "partition"},

@@ -333,3 +333,9 @@ def test_sensor_skips_when_nothing_is_open(
 ) -> None:
     result = tick(defs, mongo_resource, DagsterInstance.ephemeral())
     assert isinstance(result, SkipReason)
+
+
+def test_processing_errors_follows_re_materialized_days() -> None:
+    from analytics_assets.automation import FOLLOW_UPSTREAM
+
+    assert processing_errors.automation_conditions_by_key[processing_errors.key] == FOLLOW_UPSTREAM
