@@ -5,7 +5,10 @@ prepared message view (`analytics.prepare`), calls one pure function from `analy
 MongoDB in bulk, and yields its checks (`checks/analytics.py`) on the frames it just built.
 All three are `BackfillPolicy.single_run()`: a range run processes every day of the range in one
 process and returns one frame that the Parquet IO manager splits by the `partition_expr` column.
-`AutomationCondition.eager()` keeps them following ingestion and categorization.
+`automation.FOLLOW_UPSTREAM` (eager, for any day, not only the latest) keeps them following
+ingestion and categorization, also when an old day is re-ingested or retried; for
+`user_analytics` that re-run then walks forward day by day, since each day depends on the one
+before.
 """
 
 from collections.abc import Iterator, Sequence
@@ -18,7 +21,6 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
-    AutomationCondition,
     BackfillPolicy,
     MetadataValue,
     Output,
@@ -41,6 +43,7 @@ from analytics_assets.analytics.users import (
     session_gap_minutes,
 )
 from analytics_assets.analytics.users import to_mongo_frame as user_docs
+from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.checks.analytics import (
     CheckOutcome,
     conversations_cover_messages,
@@ -164,7 +167,7 @@ def per_day_table(frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr])
 @asset(
     partitions_def=DAILY_PARTITIONS,
     backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=FOLLOW_UPSTREAM,
     group_name=ANALYTICS_GROUP,
     ins=DAILY_INS,
     metadata={"partition_expr": "date"},
@@ -233,7 +236,7 @@ def conversation_analytics(
 @asset(
     partitions_def=DAILY_PARTITIONS,
     backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=FOLLOW_UPSTREAM,
     group_name=ANALYTICS_GROUP,
     ins=DAILY_INS,
     metadata={"partition_expr": "date"},
@@ -310,7 +313,7 @@ PREVIOUS_DAY = TimeWindowPartitionMapping(
 @asset(
     partitions_def=DAILY_PARTITIONS,
     backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=FOLLOW_UPSTREAM,
     group_name=ANALYTICS_GROUP,
     ins={
         **DAILY_INS,

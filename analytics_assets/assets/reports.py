@@ -11,7 +11,10 @@ MongoDB `analytics_reports` document, and a self-contained HTML page at
 `<lake>/reports_html/<period_type>/<period_key>.html`, linked from the metadata.
 
 All three use `BackfillPolicy.single_run()`: a backfill of 30 days (or of several weeks or
-months) is one run, in which the asset builds each period of the range in turn.
+months) is one run, in which the asset builds each period of the range in turn. All three follow
+their inputs with `automation.FOLLOW_UPSTREAM` (a period is rebuilt when one of its days is
+re-ingested; a new week/month is built once all its days are in), and the schedules of
+`schedules.py` run them at fixed times as well (a re-run just rewrites the same report).
 
 `rejected_rows` counts the open `processing_errors` of `raw_messages`/`raw_conversations` for
 the period's days: the malformed source rows of the latest ingestion of those days, which are
@@ -30,7 +33,6 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
-    AutomationCondition,
     BackfillPolicy,
     MetadataValue,
     Output,
@@ -50,6 +52,7 @@ from analytics_assets.analytics.reports import (
     report_frame,
 )
 from analytics_assets.assets.analytics import check_result, load_inputs
+from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.checks.analytics import (
     combine,
     non_negative,
@@ -193,13 +196,12 @@ def _report_asset(
     partitions_def: PartitionsDefinition,
     mapping: PartitionMapping | None,
     description: str,
-    automation: AutomationCondition | None,
 ):
     @asset(
         name=name,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
-        automation_condition=automation,
+        automation_condition=FOLLOW_UPSTREAM,
         group_name=REPORTS_GROUP,
         ins=_ins(mapping),
         metadata={"partition_expr": "period_start"},
@@ -227,8 +229,7 @@ daily_report = _report_asset(
     DAILY_PARTITIONS,
     None,
     "The report of one UTC day, from its message rows (Parquet, MongoDB analytics_reports, "
-    "HTML page). Follows ingestion/categorization (eager) and runs daily at 01:00 UTC.",
-    AutomationCondition.eager(),
+    "HTML page). Follows ingestion/categorization; also scheduled daily at 01:00 UTC.",
 )
 weekly_report = _report_asset(
     "weekly_report",
@@ -236,8 +237,7 @@ weekly_report = _report_asset(
     WEEKLY_PARTITIONS,
     DAILY_TO_PERIOD,
     "The report of one ISO week (Monday to Sunday), from the message rows of its seven days "
-    "(not from daily reports). Launched by the Monday schedule or a backfill.",
-    None,
+    "(not from daily reports). Built once the week's days are in; also scheduled on Mondays.",
 )
 monthly_report = _report_asset(
     "monthly_report",
@@ -245,6 +245,5 @@ monthly_report = _report_asset(
     MONTHLY_PARTITIONS,
     DAILY_TO_PERIOD,
     "The report of one calendar month, from the message rows of all its days (not from "
-    "daily reports). Launched by the schedule on the 1st or a backfill.",
-    None,
+    "daily reports). Built once the month's days are in; also scheduled on the 1st.",
 )
