@@ -25,9 +25,10 @@ How it stays correct (docs/nocodb.md has the long form):
 Downstream assets follow the raw assets through their `AutomationCondition.eager()` conditions
 (evaluated by Dagster's default automation-condition sensor), so the sensor only launches
 ingestion.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Dagster finds the sensor's resource parameter
+(`source`) by its annotation, which must be the class itself, not a string.
+"""
 
 import json
 from collections.abc import Callable, Mapping
@@ -42,6 +43,7 @@ from dagster import (
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    partition_loading_context,
     sensor,
 )
 
@@ -79,7 +81,7 @@ class TableCursor:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TableCursor:
+    def from_json(cls, data: Mapping[str, Any]) -> "TableCursor":
         return cls(
             max_id=int(data.get("max_id", 0)),
             max_updated_at=data.get("max_updated_at"),
@@ -96,7 +98,7 @@ class SensorCursor:
     tables: dict[str, TableCursor] = field(default_factory=dict)
     pending: Pending = field(default_factory=dict)
 
-    def table(self, kind: str) -> TableCursor:
+    def table(self, kind: str) -> "TableCursor":
         return self.tables.get(kind, TableCursor())
 
     def to_json(self) -> str:
@@ -113,7 +115,7 @@ class SensorCursor:
         )
 
     @classmethod
-    def from_json(cls, text: str | None) -> SensorCursor:
+    def from_json(cls, text: str | None) -> "SensorCursor":
         if not text:
             return cls()
         data = json.loads(text)
@@ -146,7 +148,7 @@ class Plan:
     unmappable: pl.DataFrame  # table, Id, created_at of rows no daily partition can take
 
 
-def _advance(old: TableCursor, changes: Changes) -> TableCursor:
+def _advance(old: TableCursor, changes: Changes) -> "TableCursor":
     """The table cursor after turning `changes` into run requests."""
     new, edited = changes.new_rows, changes.edited_rows
     max_id = max([old.max_id, *new.get_column(NOCODB_ID).to_list()])
@@ -240,8 +242,9 @@ def plan_runs(
 
 
 def _existing_partitions(now: datetime) -> tuple[str, str | None]:
-    first = DAILY_PARTITIONS.get_first_partition_key()
-    last = DAILY_PARTITIONS.get_last_partition_key(current_time=now)
+    with partition_loading_context(effective_dt=now):
+        first = DAILY_PARTITIONS.get_first_partition_key()
+        last = DAILY_PARTITIONS.get_last_partition_key()
     if first is None:
         raise ValueError("DAILY_PARTITIONS has no start")
     return first, last

@@ -10,4 +10,6 @@ pytest_plugins: list[str] = [
     "analytics_assets_tests.fixtures.s3",
     "analytics_assets_tests.fixtures.mongo",
     "analytics_assets_tests.fixtures.translation_servers",
+    "analytics_assets_tests.fixtures.nocodb",
+    "analytics_assets_tests.fixtures.fault_proxy",
 ]
