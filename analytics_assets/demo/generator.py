@@ -637,6 +637,8 @@ def generate_labeled_day(
     null). Useful to evaluate language detection and categorization against known labels.
     Rows are ordered by created_at then id (malformed timestamps at their intended place).
     """
+    if messages_per_day <= 0:
+        return _empty_labeled()
     rng = np.random.default_rng(np.random.SeedSequence([seed, day.toordinal()]))
     world = _world(seed, pool_size(messages_per_day))
     tb = _TABLES
@@ -679,7 +681,7 @@ def generate_labeled_day(
 
     # ---- messages: position in the conversation
     m_conv = np.repeat(np.arange(c), turns)
-    first = np.concatenate([[0], np.cumsum(turns)[:-1]]).astype(np.int64)
+    first = np.cumsum(turns) - turns
     turn = np.arange(n) - first[m_conv]
     n_turns = turns[m_conv]
     is_last = turn == n_turns - 1
@@ -901,6 +903,24 @@ def generate_labeled_day(
         conv, np.lexsort((conv_keys[1], conv_keys[0], day_epoch + c_start))
     )
     return conversations, messages
+
+
+_CONVERSATION_LABELS = {"language": pl.String(), "topic": pl.String(), "malformed": pl.String()}
+_MESSAGE_LABELS = {
+    "language": pl.String(),
+    "topic": pl.String(),
+    "intent": pl.String(),
+    "tone": pl.String(),
+    "turn": pl.Int64(),
+    "malformed": pl.String(),
+}
+
+
+def _empty_labeled() -> tuple[pl.DataFrame, pl.DataFrame]:
+    return (
+        pl.DataFrame(schema={**schemas.CONVERSATIONS_WIRE_SCHEMA, **_CONVERSATION_LABELS}),
+        pl.DataFrame(schema={**schemas.MESSAGES_WIRE_SCHEMA, **_MESSAGE_LABELS}),
+    )
 
 
 def _labels(n: int, rows: dict[str, int]) -> pl.Series:
