@@ -106,9 +106,15 @@ class RetrySettings:
 
 
 def partition_errors(mongo: MongoResource, partitions: list[str]) -> pl.DataFrame:
-    """Every error record (open and resolved) of the given partitions, as a typed frame."""
-    documents = mongo.errors().find(
-        {"partition": {"$in": partitions}},
+    """Every error record (open and resolved) of the given partitions, as a typed frame.
+
+    The filter names the assets too, so the query walks the unique (asset, partition, ...)
+    index instead of scanning the collection.
+    """
+    repo = mongo.errors()
+    assets = sorted(repo.collection.distinct("asset"))
+    documents = repo.find(
+        {"asset": {"$in": assets}, "partition": {"$in": partitions}},
         sort=[("partition", 1), *((k, 1) for k in SORT_KEY)],
         projection={"_id": 0, WRITE_ID: 0},
     )
