@@ -216,18 +216,23 @@ def table_schema(schema: Mapping[str, pl.DataType]) -> TableSchema:
     return TableSchema(columns=[TableColumn(name, str(dtype)) for name, dtype in schema.items()])
 
 
-def markdown_preview(df: pl.DataFrame, rows: int = PREVIEW_ROWS) -> str:
-    """First rows as a Markdown table for the Dagster UI (long strings cut at 60 chars)."""
-    with pl.Config(
-        tbl_formatting="ASCII_MARKDOWN",
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=False,
-        tbl_rows=rows,
-        tbl_cols=-1,
-        fmt_str_lengths=60,
-        tbl_width_chars=60_000,
-    ):
-        return str(df.head(rows))
+def _md_cell(value: Any, width: int) -> str:
+    if value is None:
+        return ""
+    text = " ".join(str(value).split()).replace("|", "\\|")  # one line, pipes escaped
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def markdown_preview(df: pl.DataFrame, rows: int = PREVIEW_ROWS, width: int = 60) -> str:
+    """First rows as a Markdown table for the Dagster UI: one line per row (newlines folded,
+    `|` escaped, long values cut at `width` characters). At most `rows` rows, so the Python
+    loop over cells is not a hot path."""
+    head = df.head(rows)
+    header = [_md_cell(f"{name} ({dtype})", width) for name, dtype in head.schema.items()]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in head.iter_rows():
+        lines.append("| " + " | ".join(_md_cell(v, width) for v in row) + " |")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from analytics_assets.io_managers.parquet import (
     PartitionSchemaMismatchError,
     PolarsParquetIOManager,
     load_mode,
+    markdown_preview,
     partition_segment,
     split_by_partition,
 )
@@ -363,3 +364,40 @@ def _range(start: str, end: str):
     from dagster import PartitionKeyRange
 
     return PartitionKeyRange(start, end)
+
+
+def test_markdown_preview_keeps_one_line_per_row() -> None:
+    df = pl.DataFrame({"query": ["a|b", "two\nlines", "x" * 100], "n": [1, None, 3]})
+    lines = markdown_preview(df, rows=2).splitlines()
+    assert lines[0] == "| query (String) | n (Int64) |"
+    assert lines[2:] == ["| a\\|b | 1 |", "| two lines |  |"]
+    assert markdown_preview(df).splitlines()[-1].startswith("| " + "x" * 59 + "…")
+
+
+def test_many_partitions_are_checked_with_one_listing(tmp_path: Path) -> None:
+    """Above 16 partitions existence comes from one listing of the asset folder."""
+    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    days = [(date(2025, 1, 1) + timedelta(days=i)).isoformat() for i in range(20)]
+    for day in days:
+        if day != "2025-01-13":
+            io.handle_output(
+                build_output_context(
+                    asset_key=AssetKey("events"), partition_key=day, asset_partitions_def=DAILY
+                ),
+                day_frame(day, 1),
+            )
+
+    def ctx(metadata=None):
+        return build_input_context(
+            asset_key=AssetKey("events"),
+            asset_partitions_def=DAILY,
+            asset_partition_key_range=_range(days[0], days[-1]),
+            definition_metadata=metadata,
+        )
+
+    with pytest.raises(
+        MissingPartitionsError, match=r"missing 1 of 20 partitions needed: 2025-01-13"
+    ):
+        io.load_input(ctx())
+    got = io.load_input(ctx({"allow_missing_partitions": True}))
+    assert got.height == 19 and "2025-01-13-0" not in got.get_column("id").to_list()
