@@ -6,9 +6,11 @@ collection's unique business key, so running the same write twice leaves the sam
 Partition replacement (`replace_partition`) is "upsert the new documents, then delete the ones
 this write did not touch":
 
-1. each new document is stamped with the partition value and a fresh write id (`_write_id`)
-   and written with `ReplaceOne(key, doc, upsert=True)` (the document becomes exactly the new
-   version, no stale fields);
+1. each new document is stamped with the partition value and a fresh write id (`_write_id`);
+   a key already in the partition is written with `ReplaceOne(key, doc, upsert=True)` (the
+   document becomes exactly the new version, no stale fields), a new key with `InsertOne`
+   (the fast path; if the key exists after all, e.g. in another partition or written
+   concurrently, the duplicate-key failure is retried as the same `ReplaceOne` upsert);
 2. `delete_many({partition: value, _write_id: {$ne: this write}})` removes documents of the
    partition that are not in the new set.
 
@@ -31,14 +33,16 @@ from typing import Any, ClassVar
 
 import polars as pl
 from bson import ObjectId
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 from pymongo.results import BulkWriteResult
 
 from analytics_assets.resources.mongo.collections import SPECS_BY_NAME, CollectionSpec
 
 WRITE_ID = "_write_id"
+DUPLICATE_KEY = 11000
 DEFAULT_CHUNK = 2000
 
 Documents = pl.DataFrame | Iterable[Mapping[str, Any]]
@@ -228,10 +232,17 @@ class Repository:
         write_id = uuid.uuid4().hex
         now = utcnow()
         value = _bson_value(partition_value)
+        # Keys already in the partition are replaced; the others are plain inserts (the fast
+        # path on every server). A key that appeared meanwhile, or lives in another partition,
+        # fails its insert with a duplicate key and is retried as an upsert.
+        existing = {
+            tuple(d.get(k) for k in keys)
+            for d in self.collection.find({partition_field: value}, {k: 1 for k in keys})
+        }
         seen: set[tuple] = set()
         total = WriteCounts()
         for batch in iter_document_chunks(docs, chunk_size):
-            ops = []
+            ops: list[InsertOne | ReplaceOne] = []
             for doc in batch:
                 if doc.get(partition_field, value) != value:
                     raise ValueError(
@@ -246,12 +257,40 @@ class Repository:
                 if ident in seen:
                     raise ValueError(f"duplicate key {flt} in partition write")
                 seen.add(ident)
-                ops.append(ReplaceOne(flt, doc, upsert=True))
-            total = total + _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
+                if ident in existing:
+                    ops.append(ReplaceOne(flt, doc, upsert=True))
+                else:
+                    ops.append(InsertOne(doc))
+            total = total + self._write_replacing(ops, batch, keys)
         deleted = self.collection.delete_many(
             {partition_field: value, WRITE_ID: {"$ne": write_id}}
         ).deleted_count
         return total + WriteCounts(deleted=deleted)
+
+    def _write_replacing(
+        self, ops: list[InsertOne | ReplaceOne], docs: list[dict], keys: tuple[str, ...]
+    ) -> WriteCounts:
+        """Unordered bulk write; inserts that hit an existing key are retried as upserts."""
+        try:
+            return _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
+        except BulkWriteError as exc:
+            details = exc.details
+            retry: list[ReplaceOne] = []
+            for error in details.get("writeErrors", []):
+                op = ops[error["index"]]
+                if error.get("code") != DUPLICATE_KEY or not isinstance(op, InsertOne):
+                    raise
+                doc = docs[error["index"]]
+                if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
+                    doc = {k: v for k, v in doc.items() if k != "_id"}
+                retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+            done = WriteCounts(
+                documents=len(ops) - len(retry),
+                inserted=details.get("nInserted", 0) + details.get("nUpserted", 0),
+                matched=details.get("nMatched", 0),
+                modified=details.get("nModified", 0),
+            )
+            return done + _counts(self.collection.bulk_write(retry, ordered=False), len(retry))
 
     # -- reads ------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from pymongo.errors import BulkWriteError
 
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.mongo.base import WRITE_ID
@@ -225,3 +226,38 @@ def test_users_upsert_by_user_key(mongo_resource: MongoResource) -> None:
     assert repo.get_user("u1")["total_conversations"] == 4
     with pytest.raises(ValueError, match="user_key"):
         repo.upsert_many(pl.DataFrame({"user_key": [None, "u3"]}, schema={"user_key": pl.String}))
+
+
+def test_key_from_another_partition_moves(mongo_resource: MongoResource) -> None:
+    """A new-to-this-partition key that exists elsewhere: the insert collides, the retry moves
+    the document (one document per key, in the partition written last)."""
+    repo = mongo_resource.categories()
+    label = {
+        "category_id": "c1_topic_x",
+        "conversation_id": "c1",
+        "category_type": "topic",
+        "category_value": "x",
+    }
+    repo.replace_partition("2025-01-02", [label, {**label, "category_id": "c2_topic_x"}])
+    counts = repo.replace_partition("2025-01-03", [{**label, "confidence_score": 0.7}])
+    assert (counts.documents, counts.matched) == (1, 1)
+    assert repo.count() == 2
+    moved = repo.find({"category_id": "c1_topic_x"})
+    assert [(d["partition"], d["confidence_score"]) for d in moved] == [("2025-01-03", 0.7)]
+    assert [d["category_id"] for d in repo.partition_documents("2025-01-02")] == ["c2_topic_x"]
+
+
+def test_invalid_document_fails_the_write_clearly(mongo_resource: MongoResource) -> None:
+    repo = mongo_resource.categories()
+    bad = [
+        {
+            "category_id": "c1_topic_x",
+            "conversation_id": "c1",
+            "category_type": "topic",
+            "category_value": "x",
+            "confidence_score": 3.0,
+        }
+    ]
+    with pytest.raises(BulkWriteError) as info:
+        repo.replace_partition("2025-01-02", bad)
+    assert info.value.details["writeErrors"][0]["code"] == 121
