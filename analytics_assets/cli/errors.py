@@ -2,7 +2,7 @@
 
     analytics-assets errors [--asset A] [--stage S] [--partition P]
                             [--status open|resolved|all] [--format table|json]
-                            [--limit N] [--summary]
+                            [--limit N] [--summary | --retry-plan]
 
 Reads the `processing_errors` collection through the same `MongoResource` the assets use
 (configured by `MONGODB_URI` / `MONGODB_DATABASE`, or the embedded server). Exits 0 with
@@ -70,10 +70,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=100,
         help="at most this many errors (default 100; 0 = all)",
     )
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
         "--summary",
         action="store_true",
         help="print open error counts per asset and stage instead of single errors",
+    )
+    mode.add_argument(
+        "--retry-plan",
+        action="store_true",
+        help="print, per partition with open errors, the assets to re-run and the dagster "
+        "command that re-runs them (the manual form of retry_failed_rows_sensor)",
     )
     parser.add_argument(
         "--timeout",
@@ -154,6 +161,54 @@ def query_errors(
     )
 
 
+def retry_plan(
+    mongo: MongoResource, *, asset: str | None, partition: str | None
+) -> list[dict[str, Any]]:
+    """What to re-materialize by hand: every partition with open errors of a retryable asset.
+
+    The same grouping as the retry sensor, without its attempt limit (a person decides).
+    """
+    from analytics_assets.analytics.errors import plan_retries
+    from analytics_assets.assets.errors import ASSET_NAME, ERROR_SOURCE_ASSETS, open_error_groups
+
+    groups = [
+        g
+        for g in open_error_groups(mongo)
+        if (asset is None or g["asset"] == asset)
+        and (partition is None or g["partition"] == partition)
+    ]
+    plan = plan_retries(
+        groups,
+        retryable_assets=ERROR_SOURCE_ASSETS,
+        is_partition=lambda key: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", key)),
+        max_attempts=sys.maxsize,
+        max_runs=sys.maxsize,
+        always_include=(ASSET_NAME,),
+    )
+    rows = [
+        {
+            "partition": run.partition,
+            "assets": ",".join(run.assets),
+            "open": run.open_errors,
+            "command": "dagster asset materialize -m analytics_assets.definitions "
+            f"--select {','.join(run.assets)} --partition {run.partition}",
+        }
+        for run in plan.runs
+    ]
+    open_by_key = {(g["asset"], g["partition"]): g["open"] for g in groups}
+    rows += [
+        {
+            "partition": p,
+            "assets": a,
+            "open": open_by_key.get((a, p)),
+            "command": None,
+            "note": "not an asset or partition the retry job runs: re-run it by hand",
+        }
+        for a, p in plan.not_retryable + plan.invalid_partitions
+    ]
+    return rows
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -205,6 +260,9 @@ def run(args: argparse.Namespace) -> int:
         if args.summary:
             rows = mongo.errors().summary()
             columns: Sequence[str] = SUMMARY_COLUMNS
+        elif args.retry_plan:
+            rows = retry_plan(mongo, asset=args.asset, partition=args.partition)
+            columns = ("partition", "assets", "open", "note")
         else:
             rows = query_errors(
                 mongo,
@@ -220,7 +278,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot reach MongoDB at {where}: {message}", file=sys.stderr)
         return EXIT_UNREACHABLE
 
-    empty = "no open errors" if args.summary else _empty_message(args.status)
+    summary_like = args.summary or args.retry_plan
+    empty = "no open errors" if summary_like else _empty_message(args.status)
     if args.format == "json":
         print(json.dumps(_plain(rows), indent=2, ensure_ascii=False))
         if not rows:
@@ -230,7 +289,12 @@ def run(args: argparse.Namespace) -> int:
         print(empty)
         return 0
     print(format_table(rows, columns))
-    if not args.summary:
+    if args.retry_plan:
+        commands = [f"  {row['command']}" for row in rows if row["command"]]
+        if commands:
+            print("\nTo re-run them now (or launch retry_failed_rows from the UI):")
+            print("\n".join(commands))
+    elif not args.summary:
         capped = args.limit and len(rows) == args.limit
         more = " (limit reached: use --limit 0 for all)" if capped else ""
         label = "" if args.status == "all" else f"{args.status} "

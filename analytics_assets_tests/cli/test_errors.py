@@ -95,3 +95,34 @@ def test_redact() -> None:
     assert redact("mongodb://u:p@h:1/db") == "mongodb://u:***@h:1/db"
     assert redact("mongodb+srv://u:p%40x@cluster/db") == "mongodb+srv://u:***@cluster/db"
     assert redact("mongodb://h:27017/db") == "mongodb://h:27017/db"
+
+
+def test_retry_plan_names_assets_and_commands(configured: MongoResource, capsys) -> None:
+    record(configured, "raw_messages", "2025-02-10", "ingestion", ["m1", "m2"])
+    record(configured, "translated_messages", "2025-02-10", "translation", ["m3"])
+    record(configured, "conversation_analytics", "2025-02-11", "analytics", ["c9"])
+
+    assert main(["errors", "--retry-plan", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    runnable = [r for r in rows if r["command"]]
+    assert [(r["partition"], r["open"]) for r in runnable] == [("2025-02-10", 3)]
+    assets = runnable[0]["assets"].split(",")
+    assert "raw_messages" in assets and assets[-1] == "processing_errors"
+    assert runnable[0]["command"] == (
+        "dagster asset materialize -m analytics_assets.definitions "
+        f"--select {runnable[0]['assets']} --partition 2025-02-10"
+    )
+    [other] = [r for r in rows if not r["command"]]
+    assert (other["assets"], other["partition"], other["open"]) == (
+        "conversation_analytics",
+        "2025-02-11",
+        1,
+    )
+
+    assert main(["errors", "--retry-plan", "--partition", "2025-02-10"]) == 0
+    out = capsys.readouterr().out
+    assert "dagster asset materialize" in out and "--partition 2025-02-10" in out
+    assert "conversation_analytics" not in out
+
+    assert main(["errors", "--retry-plan", "--asset", "nothing_here"]) == 0
+    assert capsys.readouterr().out.strip() == "no open errors"
