@@ -110,10 +110,12 @@ SPECS: tuple[CollectionSpec, ...] = (
             optional={
                 "model_provider": _STRING,
                 "model_id": _STRING,
+                "model_ids": {"bsonType": "array", "items": {"bsonType": "string"}},
                 "user_key": _STRING,
                 "message_count": _INT,
                 "total_tokens": _INT,
                 "total_price": _NUM,
+                "total_cost": _NUM,
                 "created_at": _DATE,
                 "first_message_at": _DATE,
                 "last_message_at": _DATE,

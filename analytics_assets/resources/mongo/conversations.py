@@ -100,6 +100,13 @@ def _trunc(field: str, unit: Period) -> dict[str, Any]:
     return {"$dateTrunc": spec}
 
 
+#: the conversation's price: `total_price` (the reference's name) or `total_cost` (what the
+#: analytics stage writes); `$ifNull` treats a null field as missing.
+PRICE = {"$ifNull": ["$total_price", "$total_cost", 0]}
+#: the models a conversation used that day: `model_ids` (array) or the single `model_id`.
+MODELS = {"$ifNull": ["$model_ids", ["$model_id"]]}
+
+
 def _non_null_size(field: str) -> dict[str, Any]:
     return {"$size": {"$filter": {"input": field, "cond": {"$ne": ["$$this", None]}}}}
 
@@ -138,7 +145,7 @@ class ConversationsRepository(PartitionedRepository):
                         "users": {"$addToSet": "$user_key"},
                         "messages": {"$sum": "$message_count"},
                         "tokens": {"$sum": "$total_tokens"},
-                        "price": {"$sum": "$total_price"},
+                        "price": {"$sum": PRICE},
                     }
                 },
                 {
@@ -160,21 +167,26 @@ class ConversationsRepository(PartitionedRepository):
     def model_usage(
         self, start: DayLike | None = None, end: DayLike | None = None
     ) -> list[dict[str, Any]]:
-        """Per UTC day, provider and model: conversations, messages, tokens, price."""
+        """Per UTC day, provider and model: conversations, messages, tokens, price.
+
+        A conversation that used several models on a day (`model_ids`) counts under each.
+        """
         return self.aggregate(
             [
                 self._active(start, end),
+                {"$addFields": {"_model": MODELS}},
+                {"$unwind": {"path": "$_model", "preserveNullAndEmptyArrays": True}},
                 {
                     "$group": {
                         "_id": {
                             "day": "$date",
                             "model_provider": "$model_provider",
-                            "model_id": "$model_id",
+                            "model_id": "$_model",
                         },
                         "conversations": {"$sum": 1},
                         "messages": {"$sum": "$message_count"},
                         "tokens": {"$sum": "$total_tokens"},
-                        "price": {"$sum": "$total_price"},
+                        "price": {"$sum": PRICE},
                     }
                 },
                 {
@@ -239,7 +251,7 @@ class ConversationsRepository(PartitionedRepository):
                     "days": {"$addToSet": "$date"},
                     "messages": {"$sum": "$message_count"},
                     "tokens": {"$sum": "$total_tokens"},
-                    "price": {"$sum": "$total_price"},
+                    "price": {"$sum": PRICE},
                     "first_day": {"$min": "$date"},
                     "last_day": {"$max": "$date"},
                 }

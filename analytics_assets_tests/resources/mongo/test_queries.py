@@ -25,22 +25,33 @@ def data(mongo_session_resource: MongoResource) -> dict[str, pl.DataFrame]:
         for day in sorted({first + rng.choice([0, 0, 0, 1, 2, 9]) for _ in range(2)}):
             if day >= DAYS:
                 continue
+            model = "chatgpt-4o-latest" if conv % 4 else "claude"
+            price = round(rng.uniform(0, 0.2), 6)
+            # Two document shapes: the reference's (`model_id`, `total_price`) and the
+            # analytics stage's (`model_ids` list, `total_cost`); the pipelines read both.
+            analytics_shape = conv % 2 == 0
             rows.append(
                 {
                     "conversation_id": f"conv-{conv}",
                     "date": START + timedelta(days=day),
                     "app_id": f"app-{conv % 3}",
                     "model_provider": "openai" if conv % 4 else "anthropic",
-                    "model_id": "chatgpt-4o-latest" if conv % 4 else "claude",
+                    "model_id": None if analytics_shape else model,
+                    "model_ids": ([model, "gpt-4o-mini"] if conv % 6 == 0 else [model])
+                    if analytics_shape
+                    else None,
                     "user_key": None if conv % 11 == 0 else f"user-{conv % 23}",
                     "message_count": rng.randint(1, 30),
                     "total_tokens": rng.randint(100, 5000),
-                    "total_price": round(rng.uniform(0, 0.2), 6),
+                    "total_price": None if analytics_shape else price,
+                    "total_cost": price if analytics_shape else None,
                     "is_deleted": conv % 17 == 0,
                 }
             )
-    conversations = pl.DataFrame(rows).with_columns(
-        partition=pl.col("date").dt.strftime("%Y-%m-%d")
+    conversations = pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        partition=pl.col("date").dt.strftime("%Y-%m-%d"),
+        price=pl.coalesce("total_price", "total_cost"),
+        models=pl.coalesce("model_ids", pl.concat_list("model_id")),
     )
     cats: list[dict[str, Any]] = []
     for row in rows[::2]:
@@ -66,7 +77,7 @@ def data(mongo_session_resource: MongoResource) -> dict[str, pl.DataFrame]:
     db = mongo_session_resource.db()
     db["conversation_analytics"].delete_many({})
     db["conversation_categories"].delete_many({})
-    mongo_session_resource.conversations().upsert_many(conversations)
+    mongo_session_resource.conversations().upsert_many(conversations.drop("price", "models"))
     mongo_session_resource.categories().upsert_many(categories)
     return {"conversations": conversations, "categories": categories}
 
@@ -109,7 +120,7 @@ def test_period_metrics(mongo_session_resource: MongoResource, data, unit: str) 
             conversations=pl.col("conversation_id").n_unique(),
             messages=pl.col("message_count").sum(),
             tokens=pl.col("total_tokens").sum(),
-            price=pl.col("total_price").sum(),
+            price=pl.col("price").sum(),
             unique_users=pl.col("user_key").drop_nulls().n_unique(),
         )
         .sort("period", "app_id")
@@ -142,14 +153,17 @@ def test_period_metrics_filters(mongo_session_resource: MongoResource, data) -> 
 def test_model_usage(mongo_session_resource: MongoResource, data) -> None:
     expected = (
         _active(data["conversations"])
-        .group_by("date", "model_provider", "model_id")
+        .explode("models")
+        .rename({"models": "model"})
+        .group_by("date", "model_provider", "model")
         .agg(
             conversations=pl.len(),
             messages=pl.col("message_count").sum(),
             tokens=pl.col("total_tokens").sum(),
-            price=pl.col("total_price").sum(),
+            price=pl.col("price").sum(),
         )
-        .sort("date", "model_provider", "model_id")
+        .sort("date", "model_provider", "model")
+        .rename({"model": "model_id"})
     )
     want = _rekey(expected, "date", "day")
     _close(mongo_session_resource.conversations().model_usage(), want)
@@ -182,7 +196,7 @@ def test_user_activity(mongo_session_resource: MongoResource, data) -> None:
             active_days=pl.col("date").n_unique(),
             messages=pl.col("message_count").sum(),
             tokens=pl.col("total_tokens").sum(),
-            price=pl.col("total_price").sum(),
+            price=pl.col("price").sum(),
             first_day=pl.col("date").min(),
             last_day=pl.col("date").max(),
         )
