@@ -482,56 +482,48 @@ def _world(seed: int, pool_size: int) -> _World:
     method_pick = rng.integers(0, 3, size=(n, 3))
     branch = rng.integers(1, 90, size=n)
 
-    codes = np.array([lg.code for lg in ph.LANGUAGES])[lang]
-    locales = np.array([lg.locale for lg in ph.LANGUAGES])[lang]
-    currencies = np.array([lg.currency for lg in ph.LANGUAGES])[lang]
-    # Per-language method and bank names, gathered per user without a Python loop per row.
-    bank_code, bank_name, m_group, m_name = [], [], [], []
-    for slot in range(2):
-        bc = np.empty(n, dtype=object)
-        bn = np.empty(n, dtype=object)
-        for li, lg in enumerate(ph.LANGUAGES):
-            mask = lang == li
-            banks = _BANKS[lg.code]
-            k = bank_pick[mask, slot] % len(banks)
-            bc[mask] = np.array([b[0] for b in banks])[k]
-            bn[mask] = np.array([b[1] for b in banks])[k]
-        bank_code.append(bc)
-        bank_name.append(bn)
-    for slot in range(3):
-        g = np.empty(n, dtype=object)
-        nm = np.empty(n, dtype=object)
-        for li, lg in enumerate(ph.LANGUAGES):
-            mask = lang == li
-            methods = _METHODS[lg.code]
-            k = (method_pick[mask, slot] + slot) % len(methods)
-            g[mask] = np.array([m[0] for m in methods])[k]
-            nm[mask] = np.array([m[1] for m in methods])[k]
-        m_group.append(g)
-        m_name.append(nm)
+    # Per-language bank and method tables flattened once; users index into them.
+    def flat(table: dict[str, tuple[tuple[str, str], ...]]) -> tuple[pl.Series, ...]:
+        items = [item for lg in ph.LANGUAGES for item in table[lg.code]]
+        counts = np.array([len(table[lg.code]) for lg in ph.LANGUAGES])
+        offsets = np.cumsum(counts) - counts
+        return (
+            pl.Series([i[0] for i in items]),
+            pl.Series([i[1] for i in items]),
+            pl.Series(offsets[lang]),
+            pl.Series(counts[lang]),
+        )
+
+    bank_codes, bank_names, bank_off, bank_cnt = flat(_BANKS)
+    method_groups, method_names, method_off, method_cnt = flat(_METHODS)
+
+    def by_lang(values: list[str]) -> pl.Series:
+        return pl.Series(values).gather(lang)
 
     frame = pl.DataFrame(
         {
             "no": np.arange(n, dtype=np.int64),
-            "code": codes,
-            "locale": locales,
-            "currency": currencies,
-            "group": np.array(_USER_GROUPS)[group],
-            "origin": np.array(_ORIGINS)[origin],
+            "code": by_lang([lg.code for lg in ph.LANGUAGES]),
+            "locale": by_lang([lg.locale for lg in ph.LANGUAGES]),
+            "currency": by_lang([lg.currency for lg in ph.LANGUAGES]),
+            "group": pl.Series(_USER_GROUPS).gather(group),
+            "origin": pl.Series(_ORIGINS).gather(origin),
             "n_banks": n_banks.astype(np.int64),
             "branch": branch,
-            "bc0": bank_code[0].astype(str),
-            "bn0": bank_name[0].astype(str),
-            "bc1": bank_code[1].astype(str),
-            "bn1": bank_name[1].astype(str),
-            "g0": m_group[0].astype(str),
-            "n0": m_name[0].astype(str),
-            "g1": m_group[1].astype(str),
-            "n1": m_name[1].astype(str),
-            "g2": m_group[2].astype(str),
-            "n2": m_name[2].astype(str),
         }
     )
+    for slot in range(2):
+        k = (bank_off + pl.Series(bank_pick[:, slot]) % bank_cnt).to_numpy()
+        frame = frame.with_columns(
+            bank_codes.gather(k).alias(f"bc{slot}"), bank_names.gather(k).alias(f"bn{slot}")
+        )
+    # Deposit methods 0 and 1 are distinct (consecutive in the table); withdrawal is any.
+    method_pick[:, 1] = method_pick[:, 0] + 1
+    for slot in range(3):
+        k = (method_off + pl.Series(method_pick[:, slot]) % method_cnt).to_numpy()
+        frame = frame.with_columns(
+            method_groups.gather(k).alias(f"g{slot}"), method_names.gather(k).alias(f"n{slot}")
+        )
     no = pl.col("no").cast(pl.String).str.zfill(6)
     method = '{"id":{},"group":"{}","name":"{}","url":"https://pay.example.com/m/{}"}'
 

@@ -308,6 +308,7 @@ def test_inputs_json_has_the_reference_fields(wire: tuple[pl.DataFrame, pl.DataF
             saw_deposit = True
             assert set(entry) == {"id", "status", "date", "url", "amount"}
             assert set(entry["amount"]) == {"submited", "received"}
+        assert len({m["name"] for m in inputs["listDepositMethods"]}) == 2
         for method in inputs["listDepositMethods"] + inputs["listWithdrawalMethods"]:
             assert set(method) == {"id", "group", "name", "url"}
         assert 1 <= len(inputs["banks"]) <= 2
