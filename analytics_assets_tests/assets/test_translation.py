@@ -39,12 +39,12 @@ TURNS = [
 ]
 
 
-def raw_frame() -> pl.DataFrame:
+def raw_frame(day: str = DAY) -> pl.DataFrame:
     n = len(TURNS)
-    start = datetime.fromisoformat(DAY).replace(hour=10, tzinfo=UTC)
+    start = datetime.fromisoformat(day).replace(hour=10, tzinfo=UTC)
     frame = pl.DataFrame(
         {
-            "id": [f"msg-{i}" for i in range(n)],
+            "id": [f"{day}-msg-{i}" if day != DAY else f"msg-{i}" for i in range(n)],
             "app_id": ["app-1"] * n,
             "conversation_id": [f"conv-{i % 3}" for i in range(n)],
             "query": [q for q, _ in TURNS],
@@ -62,9 +62,12 @@ def raw_frame() -> pl.DataFrame:
     backfill_policy=BackfillPolicy.single_run(),
     metadata={"partition_expr": "created_at"},
 )
-def raw_messages() -> pl.DataFrame:
-    """Stands where ingestion's raw_messages stands: the day's rows in RAW_MESSAGES_SCHEMA."""
-    return raw_frame()
+def raw_messages(context) -> pl.DataFrame:  # type: ignore[no-untyped-def]
+    """Stands where ingestion's raw_messages stands: each day's rows in RAW_MESSAGES_SCHEMA.
+
+    `context` is unannotated: with postponed annotations Dagster rejects the string hint.
+    """
+    return pl.concat([raw_frame(day) for day in context.partition_keys])
 
 
 def _materialize(assets, mongo, translator, lake, instance):  # type: ignore[no-untyped-def]
@@ -201,6 +204,47 @@ def test_budget_exhausted_rows_go_to_processing_errors_and_the_retry_resolves_th
     assert errors.count_documents({"asset": "translated_messages", "status": "open"}) == 0
     sent = libretranslate_server.texts_sent
     assert len(sent) == len(set(sent))  # what the first run paid for was not sent again
+
+
+def test_a_range_backfill_is_one_run_with_one_budget_and_per_day_partitions(
+    mongo_resource: MongoResource,
+    libretranslate_server: LibreTranslateServer,
+    tmp_path: Path,
+) -> None:
+    days = ["2025-03-05", "2025-03-06"]
+    lake = tmp_path / "lake"
+    translator = TranslatorResource(
+        translator="libretranslate", url=libretranslate_server.url, budget_chars=400
+    )
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [raw_messages, translated_messages],
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": days[0],
+                "dagster/asset_partition_range_end": days[1],
+            },
+            resources={
+                "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+                "mongo": mongo_resource,
+                "translator": translator,
+            },
+        )
+    assert result.success
+    out = _output(result)
+    assert out.height == 2 * len(TURNS)
+    # Both days hold the same texts: deduplicated across the run's days, sent once, and the
+    # run's one budget covers both days.
+    assert sum(len(t) for t in libretranslate_server.texts_sent) <= 400
+    assert len(libretranslate_server.texts_sent) == len(set(libretranslate_server.texts_sent))
+    for day in days:
+        stored = pl.read_parquet(next((lake / "translated_messages").glob(f"*{day}*/*.parquet")))
+        assert stored.height == len(TURNS)
+        assert stored["created_at"].dt.strftime("%Y-%m-%d").unique().to_list() == [day]
+    recorded = mongo_resource.db()[PROCESSING_ERRORS].distinct(
+        "partition", {"asset": "translated_messages", "status": "open"}
+    )
+    assert set(recorded) <= set(days)
 
 
 def test_resource_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
