@@ -188,3 +188,43 @@ def detect_languages(
         pl.col("language").fill_null(UNKNOWN),
         pl.col("language_confidence").fill_null(0.0),
     )
+
+
+def message_language(query: pl.DataFrame, answer: pl.DataFrame) -> pl.DataFrame:
+    """A message's language from its two texts' detections (row-aligned frames).
+
+    The user's query decides; when it carries no language (a bare "ok", a sticker, an order
+    number) the bot's answer does, since bots answer in the user's language.
+    """
+    query_known = query["language"] != UNKNOWN
+    return pl.DataFrame(
+        {
+            "language": pl.select(
+                pl.when(query_known).then(query["language"]).otherwise(answer["language"])
+            ).to_series(),
+            "language_confidence": pl.select(
+                pl.when(query_known)
+                .then(query["language_confidence"])
+                .otherwise(answer["language_confidence"])
+            ).to_series(),
+        },
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+def detect_message_languages(
+    queries: Sequence[str | None] | pl.Series,
+    answers: Sequence[str | None] | pl.Series,
+    settings: DetectionSettings | None = None,
+) -> pl.DataFrame:
+    """One language per message (query first, else answer), in one detection call.
+
+    The rule every asset should share, so `categorized_messages.language` and
+    `translated_messages.language` agree.
+    """
+    q = queries if isinstance(queries, pl.Series) else pl.Series(values=list(queries))
+    a = answers if isinstance(answers, pl.Series) else pl.Series(values=list(answers))
+    if q.len() != a.len():
+        raise ValueError("queries and answers must have the same length")
+    both = detect_languages(pl.concat([q.cast(pl.String), a.cast(pl.String)]), settings)
+    return message_language(both.head(q.len()), both.tail(a.len()))

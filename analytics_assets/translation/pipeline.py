@@ -32,7 +32,12 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from analytics_assets.language.detect import UNKNOWN, DetectionSettings, detect_languages
+from analytics_assets.language.detect import (
+    UNKNOWN,
+    DetectionSettings,
+    detect_languages,
+    message_language,
+)
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, UTC_TS, conform
 from analytics_assets.translation.base import Translator
 from analytics_assets.translation.engine import (
@@ -245,16 +250,12 @@ def translate_messages(
     a_rank = answer["status"].replace_strict(_RANK, return_dtype=pl.Int8)
     q_reason = pl.when(pl.col("q_reason").is_not_null()).then("query: " + pl.col("q_reason"))
     a_reason = pl.when(pl.col("a_reason").is_not_null()).then("answer: " + pl.col("a_reason"))
-    query_known = pl.col("q_language") != UNKNOWN
     out = (
         messages.select(
             pl.col("id").alias("message_id"),
             "conversation_id",
             "created_at",
-            q_language=query["language"],
-            q_conf=query["language_confidence"],
-            a_language=answer["language"],
-            a_conf=answer["language_confidence"],
+            **message_language(query, answer).to_dict(),
             query_translated=query["translated"],
             answer_translated=answer["translated"],
             translation_status=pl.when(q_rank >= a_rank)
@@ -264,8 +265,6 @@ def translate_messages(
             a_reason=answer["reason"],
         )
         .with_columns(
-            language=pl.when(query_known).then("q_language").otherwise("a_language"),
-            language_confidence=pl.when(query_known).then("q_conf").otherwise("a_conf"),
             target_language=pl.lit(target),
             translation_reason=pl.concat_str(
                 [q_reason, a_reason], separator="; ", ignore_nulls=True

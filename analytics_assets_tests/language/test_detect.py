@@ -8,6 +8,7 @@ import pytest
 from analytics_assets.language.detect import (
     DetectionSettings,
     detect_languages,
+    detect_message_languages,
     detection_settings,
     get_detector,
 )
@@ -107,3 +108,15 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANGUAGE_DETECTION_LANGUAGES", "en,xx")
     with pytest.raises(ValueError, match="xx"):
         detect_languages(["Hello there, how are you?"])
+
+
+def test_message_language_prefers_the_query_then_the_answer() -> None:
+    out = detect_message_languages(
+        [SENTENCES["de"], "ok", None, "😀", SENTENCES["th"]],
+        [SENTENCES["en"], SENTENCES["fr"], SENTENCES["ja"], "", SENTENCES["en"]],
+    )
+    assert out["language"].to_list() == ["de", "fr", "ja", "unknown", "th"]
+    assert out["language_confidence"][3] == 0.0
+    assert out.schema == pl.Schema({"language": pl.String, "language_confidence": pl.Float64})
+    with pytest.raises(ValueError, match="same length"):
+        detect_message_languages(["a"], [])
