@@ -473,6 +473,7 @@ def _world(seed: int, pool_size: int) -> _World:
     n = pool_size
     user_ids = _uuids(rng, n)
     lang = _choice(rng, [lg.share for lg in ph.LANGUAGES], n)
+    lang[: len(ph.LANGUAGES)] = np.arange(len(ph.LANGUAGES))  # every language has a user
     female = rng.random(n) < 0.5
     group = _choice(rng, _USER_GROUP_WEIGHTS, n)
     origin = _choice(rng, [0.35, 0.3, 0.15, 0.15, 0.05], n)
@@ -570,8 +571,6 @@ def _world(seed: int, pool_size: int) -> _World:
     lang_users, lang_cum = [], []
     for li in range(len(ph.LANGUAGES)):
         idx = np.flatnonzero(lang == li)
-        if idx.size == 0:  # tiny pools: borrow every user rather than fail
-            idx = np.arange(n)
         cum = np.cumsum(activity[idx])
         cum /= cum[-1]
         cum[-1] = 1.0
