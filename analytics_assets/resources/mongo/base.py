@@ -204,12 +204,18 @@ class Repository:
         _check_unique_keys(docs, keys)
         now = utcnow()
         total = WriteCounts()
+        seen: set[tuple] = set()
         for batch in iter_document_chunks(docs, chunk_size):
             ops = []
             for doc in batch:
                 fields = {k: v for k, v in doc.items() if k != "_id"}
                 fields["updated_at"] = now
-                ops.append(UpdateOne(key_filter(doc, keys), {"$set": fields}, upsert=True))
+                flt = key_filter(doc, keys)
+                ident = tuple(flt.values())
+                if ident in seen:
+                    raise ValueError(f"duplicate key {flt} in one upsert_many call")
+                seen.add(ident)
+                ops.append(UpdateOne(flt, {"$set": fields}, upsert=True))
             total = total + _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
         return total
 

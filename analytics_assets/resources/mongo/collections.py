@@ -328,6 +328,7 @@ class SchemaChanges:
 
 
 NAMESPACE_EXISTS = 48
+INDEX_NOT_FOUND = 27
 
 
 def ensure_schema(db: Database, specs: tuple[CollectionSpec, ...] = SPECS) -> SchemaChanges:
@@ -375,8 +376,13 @@ def _ensure_indexes(db: Database, spec: CollectionSpec, changes: SchemaChanges) 
         if info is not None and index.matches(info):
             continue
         if info is not None:
-            # Same name, different definition: rebuild it (an index is derived data).
-            coll.drop_index(index.name)
+            # Same name, different definition: rebuild it (an index is derived data). Another
+            # process may be doing the same: its drop first is fine.
+            try:
+                coll.drop_index(index.name)
+            except OperationFailure as exc:
+                if exc.code != INDEX_NOT_FOUND:
+                    raise
             changes.indexes_rebuilt.append(f"{spec.name}.{index.name}")
         else:
             changes.indexes_created.append(f"{spec.name}.{index.name}")

@@ -18,12 +18,14 @@ pytest.importorskip("secantus")
 WRITER = textwrap.dedent(
     """
     import json, sys
+    import polars as pl
     from analytics_assets.resources.mongo import MongoResource
     resource = MongoResource(embedded_path=sys.argv[1], database=sys.argv[2])
+    record = sys.argv[3]
     counts = resource.errors().record_partition(
-        "raw_messages", "2025-01-02",
-        __import__("polars").DataFrame({"stage": ["ingestion"], "record_id": ["from-child"],
-                                        "reason": ["written by another process"]}),
+        "raw_messages", record,
+        pl.DataFrame({"stage": ["ingestion"], "record_id": [record],
+                      "reason": ["written by another process"]}),
     )
     print(json.dumps({"uri": resource.connection_uri(), "counts": counts}))
     """
@@ -41,22 +43,37 @@ def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_second_process_reuses_the_running_server(mongo_server) -> None:
+def test_other_processes_reuse_the_running_server(mongo_server) -> None:
+    """Three processes at once (as the multiprocess executor starts steps) on a fresh
+    database: all reach the fixture's server, the schema is created once without errors,
+    and their writes are visible here."""
     if mongo_server.uri:
         pytest.skip("MONGODB_URI is set: no embedded server in this session")
-    before = json.loads((Path(mongo_server.embedded_path) / embedded.STATE_FILE).read_text())
-    database = mongo_server.database + "_child"
-    proc = _run(WRITER, mongo_server.embedded_path, database)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["counts"] == {"recorded": 1, "new": 1, "resolved": 0}
-    assert out["uri"] == mongo_server.connection_uri  # same server, no second one started
-    after = json.loads((Path(mongo_server.embedded_path) / embedded.STATE_FILE).read_text())
-    assert after == before
+    state_file = Path(mongo_server.embedded_path) / embedded.STATE_FILE
+    before = json.loads(state_file.read_text())
+    database = mongo_server.database + "_children"
+    records = ["2025-01-01", "2025-01-02", "2025-01-03"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, mongo_server.embedded_path, database, record],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for record in records
+    ]
+    outputs = [p.communicate(timeout=180) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["counts"] == {"recorded": 1, "new": 1, "resolved": 0}
+        assert result["uri"] == mongo_server.connection_uri  # no second server
+    assert json.loads(state_file.read_text()) == before
     client: MongoClient = MongoClient(mongo_server.connection_uri)
     try:
-        doc = client[database]["processing_errors"].find_one({"record_id": "from-child"})
-        assert doc is not None and doc["status"] == "open"
+        docs = client[database]["processing_errors"].find({}, {"record_id": 1, "status": 1})
+        assert sorted((d["record_id"], d["status"]) for d in docs) == [(r, "open") for r in records]
+        assert "processing_errors" in client[database].list_collection_names()
     finally:
         client.drop_database(database)
         client.close()
