@@ -24,6 +24,7 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 
 import polars as pl
 
@@ -52,7 +53,8 @@ def naive_day(day: dt.date, seed: int, messages: int) -> tuple[pl.DataFrame, pl.
     rows: list[dict[str, object]] = []
     while len(rows) < messages:
         user = rnd.choice(users)
-        lang: ph.LanguagePhrases = user["lang"]  # type: ignore[assignment]
+        lang = user["lang"]
+        assert isinstance(lang, ph.LanguagePhrases)
         topic = rnd.choice(ph.TOPICS)
         app_i = rnd.randrange(len(g.APPS))
         model = g.MODELS[g.APPS[app_i].models[0][0]]
@@ -167,7 +169,9 @@ def naive_day(day: dt.date, seed: int, messages: int) -> tuple[pl.DataFrame, pl.
     )
 
 
-def _timed(fn, *args) -> tuple[float, tuple[pl.DataFrame, pl.DataFrame]]:  # type: ignore[no-untyped-def]
+def _timed(
+    fn: Callable[..., tuple[pl.DataFrame, pl.DataFrame]], *args: object
+) -> tuple[float, tuple[pl.DataFrame, pl.DataFrame]]:
     t0 = time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - t0, out
