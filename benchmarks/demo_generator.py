@@ -204,10 +204,10 @@ def main() -> None:
     print(
         f"naive per-row:   {base.height:,} messages in {base_s:.2f} s ({base_rate:,.0f} messages/s)"
     )
-    print(
-        f"speed-up (warm rows/s / naive rows/s): {args.messages / warm_s / base_rate:.1f}x; "
-        f"1M-message requirement (< 60 s): {'met' if max(cold_s, warm_s) < 60 else 'NOT met'}"
-    )
+    print(f"speed-up (warm rows/s / naive rows/s): {args.messages / warm_s / base_rate:.1f}x")
+    if args.messages >= 1_000_000:
+        verdict = "met" if max(cold_s, warm_s) < 60 else "NOT met"
+        print(f"1M messages in under 60 s: {verdict}")
 
 
 if __name__ == "__main__":
