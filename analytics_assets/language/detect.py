@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import polars as pl
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from lingua import (
+    ConfidenceValue,
+    IsoCode639_1,
+    Language,
+    LanguageDetector,
+    LanguageDetectorBuilder,
+)
 
 from analytics_assets.settings import env_bool, env_int, env_str
 
@@ -55,6 +61,9 @@ DEFAULT_LANGUAGES: tuple[str, ...] = (
 # Scripts in which one or two characters already carry a word, so a short text is not "too
 # short" when it contains them (e.g. "你好", "ありがとう", "감사").
 _DENSE_SCRIPTS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
+
+# Distinct texts per detector call (memory bound, see detect_languages).
+_CHUNK = 20_000
 
 OUTPUT_SCHEMA = pl.Schema({"language": pl.String(), "language_confidence": pl.Float64()})
 
@@ -169,10 +178,16 @@ def detect_languages(
 
     if candidates.len():
         detector = get_detector(cfg.languages, cfg.low_accuracy)
-        values = detector.compute_language_confidence_values_in_parallel(candidates.to_list())
         codes = _iso_codes()
-        # Each result is sorted best first; all-zero means the detector found no evidence.
-        best = [v[0] if v and v[0].value > 0.0 else None for v in values]
+        texts = candidates.to_list()
+        best: list[ConfidenceValue | None] = []
+        # Chunks bound memory: lingua answers one confidence object per language per text.
+        for start in range(0, len(texts), _CHUNK):
+            values = detector.compute_language_confidence_values_in_parallel(
+                texts[start : start + _CHUNK]
+            )
+            # Each result is sorted best first; all-zero means the detector found no evidence.
+            best.extend(v[0] if v and v[0].value > 0.0 else None for v in values)
         detected = pl.DataFrame(
             {
                 "key": candidates,

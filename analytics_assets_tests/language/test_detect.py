@@ -120,3 +120,12 @@ def test_message_language_prefers_the_query_then_the_answer() -> None:
     assert out.schema == pl.Schema({"language": pl.String, "language_confidence": pl.Float64})
     with pytest.raises(ValueError, match="same length"):
         detect_message_languages(["a"], [])
+
+
+def test_chunked_detection_matches_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import analytics_assets.language.detect as detect
+
+    texts = [SENTENCES[c] for c in sorted(SENTENCES)] + ["", "ok"]
+    whole = detect_languages(texts)
+    monkeypatch.setattr(detect, "_CHUNK", 4)
+    assert detect_languages(texts).equals(whole)
