@@ -1,0 +1,210 @@
+"""JAX scoring kernels: padded token-id batches in, topic/intent/sentiment scores out.
+
+All rules are array operations over a fixed-shape batch `[rows, length]` of vocabulary hits
+(see `tokenize.py`), so `jax.jit` compiles once per (rows, length) bucket and the same code runs
+on CPU or GPU. Inputs per hit: row id `tid` (0 = padding), original token position `pos`,
+capitals flag `caps`; per message: total token count and whether the whole text is capitals.
+
+Rules, in the order applied (constants live in the taxonomy `settings`):
+
+* phrases: the engine marks where a known 2- or 3-token phrase starts (`pid`); its features
+  add to the words' (topics, intents) or replace them (valence);
+* topics: term weight x context, where the first clause (up to the first . , ; ! ? etc.) counts
+  `1 + first_clause_boost` and a clause that ends in a question mark `1 + question_boost`;
+* intents: term weight x position, `1 + start` for hits in the first `position_window` tokens
+  and `1 + end` for hits in the last ones (greetings open, thanks and goodbyes close);
+* sentiment per hit: lexicon valence (-4..4); boosters/dampeners up to 3 tokens before in the
+  same clause add +-b with decay; an ALL-CAPS word in a mixed-case text adds emphasis; a negator
+  up to 3 tokens before (or, for post-posed negators like German "nicht", 2 tokens after) in
+  the same clause multiplies by `negation_scalar`; hits before a contrast word ("but", "aber",
+  "pero", "mais", "แต่" ...) count `contrast_before`, hits after it `contrast_after`;
+  exclamation marks (up to 4) and repeated question marks amplify the sum, which is squashed to
+  [-1, 1] as `s / sqrt(s^2 + alpha)`. `mixed` when both the positive and the negative mass reach
+  `mixed_min` and the weaker is at least `mixed_ratio` of the stronger.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+
+def _shift_right(x: jax.Array, k: int, fill: int | float) -> jax.Array:
+    pad = jnp.full((x.shape[0], k), fill, x.dtype)
+    return jnp.concatenate([pad, x[:, :-k]], axis=1)
+
+
+def _shift_left(x: jax.Array, k: int, fill: int | float) -> jax.Array:
+    pad = jnp.full((x.shape[0], k), fill, x.dtype)
+    return jnp.concatenate([x[:, k:], pad], axis=1)
+
+
+@partial(jax.jit, static_argnames=("n_topics", "n_intents"))
+def score_batch(
+    tid: jax.Array,
+    pid: jax.Array,
+    pos: jax.Array,
+    caps: jax.Array,
+    n_tokens: jax.Array,
+    all_caps: jax.Array,
+    table: jax.Array,
+    params: dict[str, jax.Array],
+    n_topics: int,
+    n_intents: int,
+) -> dict[str, jax.Array]:
+    """Raw scores of one padded batch: topic and intent scores and sentiment features.
+
+    `tid` holds the token's row, `pid` the row of the longest phrase starting at that token
+    (0 when none). `table` is the packed feature table (`vocab.pack_tables`). Returns `topic`
+    [B, T], `intent` [B, I] (priors included), and `sent` [B, 6]: total valence, positive
+    mass, negative mass, compound score, exclamation count, question-mark count.
+    """
+    t_end, i_end = n_topics, n_topics + n_intents
+    validf = (tid > 0).astype(jnp.float32)
+    length = tid.shape[1]
+    tok = table[tid]  # [B, L, F]: the one gather of token features
+    phr = table[pid]  # phrase features (row 0 is all zeros)
+    scal = tok[..., i_end:]
+    valence, booster, booster_after = scal[..., 0], scal[..., 1], scal[..., 2]
+    neg_before, neg_after, contrast = scal[..., 3], scal[..., 4], scal[..., 5]
+    brk, qmark, excl = scal[..., 6] * validf, scal[..., 7], scal[..., 8]
+
+    # Clauses: a break token closes the clause it is in.
+    clause = jnp.cumsum(brk, axis=1) - brk
+    first = (clause == 0).astype(jnp.float32)
+    idx = jnp.arange(length, dtype=jnp.int32)[None, :]
+    next_break = jax.lax.cummin(jnp.where(brk > 0, idx, length), axis=1, reverse=True)
+    q_end = jnp.take_along_axis(qmark, jnp.clip(next_break, 0, length - 1), axis=1)
+    q_end = jnp.where(next_break < length, q_end, 0.0)
+
+    # Topics: term weights x clause context.
+    ctx = (1.0 + params["first_clause_boost"] * first + params["question_boost"] * q_end) * validf
+    # (Elementwise products and sums, not einsum: XLA on CPU turns a batched einsum into
+    # many tiny matmuls, while a fused multiply-reduce streams through memory once.)
+    topic = jnp.sum((tok[..., :t_end] + phr[..., :t_end]) * ctx[..., None], axis=1)
+
+    # Intents with position scoring: one start/end weight per intent.
+    window = params["position_window"]
+    is_start = (pos < window).astype(jnp.float32) * validf
+    is_end = (pos >= n_tokens[:, None] - window).astype(jnp.float32) * validf
+    ifeat = tok[..., t_end:i_end] + phr[..., t_end:i_end]
+    pos_w = (
+        validf[..., None]
+        + params["intent_start"] * is_start[..., None]
+        + params["intent_end"] * is_end[..., None]
+    )
+    intent = jnp.sum(ifeat * pos_w, axis=1) + params["intent_prior"]
+
+    # Sentiment: a phrase's valence replaces the valences of the words it covers.
+    pv, span = phr[..., i_end], phr[..., i_end + 9]
+    has_pv = pv != 0
+    covered = _shift_right(has_pv, 1, False) | _shift_right(has_pv & (span > 2), 2, False)
+    v = jnp.where(has_pv, pv, jnp.where(covered, 0.0, valence)) * validf
+    sign = jnp.sign(v)
+
+    boost = jnp.zeros_like(v)
+    negated = jnp.zeros(v.shape, jnp.bool_)
+    decays = (1.0, params["booster_decay_2"], params["booster_decay_3"])
+    for k in (1, 2, 3):
+        close = (
+            (_shift_right(validf, k, 0.0) > 0)
+            & (pos - _shift_right(pos, k, -100) <= params["negation_window"])
+            & (_shift_right(clause, k, -1.0) == clause)
+        )
+        boost = boost + jnp.where(close, _shift_right(booster, k, 0.0) * decays[k - 1], 0.0)
+        negated = negated | (close & (_shift_right(neg_before, k, 0.0) > 0))
+    for k in (1, 2):
+        close = (
+            (_shift_left(validf, k, 0.0) > 0)
+            & (_shift_left(pos, k, 10**6) - pos <= params["negation_after_window"])
+            & (_shift_left(clause, k, -1.0) == clause)
+        )
+        negated = negated | (close & (_shift_left(neg_after, k, 0.0) > 0))
+        boost = boost + jnp.where(close, _shift_left(booster_after, k, 0.0) * decays[k - 1], 0.0)
+    shout = (caps & ~all_caps[:, None]).astype(jnp.float32)
+    v = v + sign * (boost + params["caps_increment"] * shout)
+    v = jnp.where(negated, v * params["negation_scalar"], v)
+
+    # Polarity masses for `mixed` are taken before the contrast weighting: "love X but Y is
+    # terrible" holds strong evidence of both even though the verdict leans to the second part.
+    pos_mass = jnp.sum(jnp.maximum(v, 0.0), axis=1)
+    neg_mass = jnp.sum(jnp.maximum(-v, 0.0), axis=1)
+
+    contrast = contrast * validf
+    seen = jnp.cumsum(contrast, axis=1)
+    after = (seen - contrast) > 0
+    before = (seen[:, -1:] - seen) > 0
+    v = v * jnp.where(
+        after, params["contrast_after"], jnp.where(before, params["contrast_before"], 1.0)
+    )
+
+    total = jnp.sum(v, axis=1)
+    n_excl = jnp.sum(excl * validf, axis=1)
+    n_q = jnp.sum(qmark * validf, axis=1)
+    excl_amp = jnp.minimum(n_excl, params["exclamation_max"]) * params["exclamation_increment"]
+    q_amp = jnp.where(n_q > 1, jnp.minimum(n_q, 3.0) * params["question_increment"], 0.0)
+    total = total + jnp.sign(total) * (excl_amp + q_amp)
+    compound = total / jnp.sqrt(total * total + params["normalize_alpha"])
+    sent = jnp.stack([total, pos_mass, neg_mass, compound, n_excl, n_q], axis=1)
+    return {"topic": topic, "intent": intent, "sent": sent}
+
+
+@jax.jit
+def decide_rules(
+    topic: jax.Array, intent: jax.Array, sent: jax.Array, params: dict[str, jax.Array]
+) -> dict[str, jax.Array]:
+    """Labels and confidences from raw scores (the rule-based decision).
+
+    Topic: softmax over the topics that scored plus an `other` anchor at `other_score`, so a
+    message with no topic evidence is `other` (index T). Intent: softmax over all intents.
+    Sentiment: positive / negative / neutral by compound-score thresholds, `mixed` when strong
+    evidence of both polarities meets (indices 0..3 in that order).
+    """
+    beta = params["confidence_beta"]
+    anchor = jnp.full((topic.shape[0], 1), params["other_score"], topic.dtype)
+    t_logits = jnp.where(topic > 0, beta * topic, -1e9)
+    t_logits = jnp.concatenate([t_logits, beta * anchor], axis=1)
+    t_prob = jax.nn.softmax(t_logits, axis=1)
+    i_prob = jax.nn.softmax(beta * intent, axis=1)
+    compound, pos_mass, neg_mass = sent[:, 3], sent[:, 1], sent[:, 2]
+    strong = jnp.minimum(pos_mass, neg_mass)
+    mixed = (strong >= params["mixed_min"]) & (
+        strong >= params["mixed_ratio"] * jnp.maximum(pos_mass, neg_mass)
+    )
+    label = jnp.where(
+        mixed,
+        3,
+        jnp.where(
+            compound >= params["positive_threshold"],
+            0,
+            jnp.where(compound <= -params["negative_threshold"], 1, 2),
+        ),
+    )
+    return {
+        "topic": jnp.argmax(t_prob, axis=1),
+        "topic_confidence": jnp.minimum(jnp.max(t_prob, axis=1), 0.99),
+        "intent": jnp.argmax(i_prob, axis=1),
+        "intent_confidence": jnp.max(i_prob, axis=1),
+        "sentiment": label,
+        "sentiment_score": jnp.clip(compound, -1.0, 1.0),
+    }
+
+
+@partial(jax.jit, static_argnames=("n_topics", "n_intents"))
+def score_and_decide(
+    tid: jax.Array,
+    pid: jax.Array,
+    pos: jax.Array,
+    caps: jax.Array,
+    n_tokens: jax.Array,
+    all_caps: jax.Array,
+    table: jax.Array,
+    params: dict[str, jax.Array],
+    n_topics: int,
+    n_intents: int,
+) -> dict[str, jax.Array]:
+    """`score_batch` then `decide_rules`, compiled as one program per batch shape."""
+    raw = score_batch(tid, pid, pos, caps, n_tokens, all_caps, table, params, n_topics, n_intents)
+    return {**raw, **decide_rules(raw["topic"], raw["intent"], raw["sent"], params)}

@@ -1,0 +1,212 @@
+"""The categorization engine's rules, languages and robustness, through the public API."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from analytics_assets.scoring import RESULT_SCHEMA, Categorizer, categorize
+from analytics_assets.scoring.device import select_device
+from analytics_assets.scoring.tokenize import MAX_CHARS, as_text_series, segment_thai, tokenize
+
+
+@pytest.fixture(scope="module")
+def cat() -> Categorizer:
+    return Categorizer(device="cpu")
+
+
+def one(cat: Categorizer, text: str) -> dict:
+    return cat.categorize([text]).row(0, named=True)
+
+
+def test_public_api_shape_and_order() -> None:
+    texts = ["How much is the premium plan?", "Thanks a lot, bye!", "My deposit is missing"]
+    df = categorize(texts)
+    assert df.schema == RESULT_SCHEMA
+    assert df.height == 3
+    assert df["topic"].to_list() == ["pricing", "other", "payments"]
+    assert df["intent"][0] == "question"
+    # A Series works the same way and keeps the order.
+    df2 = categorize(pl.Series(list(reversed(texts))))
+    assert df2["topic"].to_list() == ["payments", "other", "pricing"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "😀🎉👍",
+        "\x00\x01\x02\ufffd\ufffd\x7f",
+        bytes(range(256)).decode("latin-1"),
+        "x" * 100_000,
+        "bad " * 25_000,
+        "ไม่" * 30_000,
+    ],
+)
+def test_bad_inputs_never_raise(cat: Categorizer, text: str) -> None:
+    row = one(cat, text)
+    assert row["topic"] in cat.topic_names
+    assert row["intent"] in cat.intent_names
+    assert row["sentiment"] in {"positive", "negative", "neutral", "mixed"}
+    assert -1.0 <= row["sentiment_score"] <= 1.0
+    assert 0.0 <= row["topic_confidence"] <= 1.0
+    assert 0.0 <= row["intent_confidence"] <= 1.0
+
+
+def test_nulls_and_empty_inputs(cat: Categorizer) -> None:
+    df = cat.categorize(pl.Series([None, "great!", None], dtype=pl.String))
+    assert df.height == 3
+    assert df["sentiment"].to_list() == ["neutral", "positive", "neutral"]
+    assert cat.categorize([]).height == 0
+    assert as_text_series([None, 3]).to_list() == ["", "3"]
+
+
+def test_emoji_only_sentiment(cat: Categorizer) -> None:
+    assert one(cat, "😀🎉👍")["sentiment"] == "positive"
+    assert one(cat, "😡😡")["sentiment"] == "negative"
+    assert one(cat, ":)")["sentiment"] == "positive"
+    assert one(cat, ":(")["sentiment"] == "negative"
+
+
+def test_negation_flips_polarity(cat: Categorizer) -> None:
+    assert one(cat, "The support is good")["sentiment"] == "positive"
+    assert one(cat, "The support is not good")["sentiment"] == "negative"
+    assert one(cat, "The support isn't very good")["sentiment"] == "negative"
+    # Negation stops at the clause boundary.
+    assert one(cat, "Not sure. The support is good")["sentiment"] == "positive"
+    # Post-posed German negation and French ne ... pas.
+    assert one(cat, "Die App gefällt mir nicht")["sentiment"] == "negative"
+    assert one(cat, "Ce n'est pas bon")["sentiment"] == "negative"
+
+
+def test_intensifiers_dampeners_caps_and_exclamation(cat: Categorizer) -> None:
+    base = one(cat, "The service is good")["sentiment_score"]
+    assert one(cat, "The service is very good")["sentiment_score"] > base
+    assert one(cat, "The service is slightly good")["sentiment_score"] < base
+    assert one(cat, "The service is GOOD")["sentiment_score"] > base
+    assert one(cat, "The service is good!!!")["sentiment_score"] > base
+    # A text all in capitals gets no extra capitals emphasis.
+    assert one(cat, "THE SERVICE IS GOOD")["sentiment_score"] == pytest.approx(base, abs=1e-6)
+
+
+def test_contrast_shifts_weight_to_the_clause_after(cat: Categorizer) -> None:
+    assert one(cat, "The app is nice but the withdrawal is slow")["sentiment_score"] < 0
+    assert one(cat, "The withdrawal is slow but the app is nice")["sentiment_score"] > 0
+    for text in [
+        "Die App ist gut, aber sehr langsam",
+        "La app es buena pero muy lenta",
+        "L'appli est bien mais très lente",
+        "แอปดีแต่ช้ามาก",
+    ]:
+        assert one(cat, text)["sentiment_score"] < 0, text
+
+
+def test_mixed_when_strong_positive_and_negative_meet(cat: Categorizer) -> None:
+    row = one(cat, "I love the new design but the app is terrible and keeps crashing")
+    assert row["sentiment"] == "mixed"
+    assert one(cat, "I love it")["sentiment"] == "positive"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "intent", "sentiment"),
+    [
+        ("Hello, how do I reset my password?", "account", "question", "neutral"),
+        (
+            "My withdrawal still has not arrived, this is unacceptable!",
+            "payments",
+            "complaint",
+            "negative",
+        ),
+        ("Hallo, wie kann ich mein Passwort zurücksetzen?", "account", "question", "neutral"),
+        (
+            "Meine Auszahlung ist immer noch nicht da, das ist eine Frechheit",
+            "payments",
+            "complaint",
+            "negative",
+        ),
+        ("¿Cuánto cuesta el plan premium?", "pricing", "question", "neutral"),
+        (
+            "La app no funciona, sale un error al iniciar sesión",
+            "technical_issue",
+            "troubleshooting",
+            "negative",
+        ),
+        (
+            "Bonjour, je voudrais supprimer mes données personnelles",
+            "data_privacy",
+            "request",
+            "neutral",
+        ),
+        ("Merci beaucoup ! Mon avis : service excellent", "feedback", "gratitude", "positive"),
+        ("สวัสดีครับ ถอนเงินไม่ได้ครับ", "payments", "troubleshooting", "neutral"),
+        ("บริการดีมากค่ะ ขอบคุณค่ะ", "feedback", "gratitude", "positive"),
+        ("โปรโมชั่นเดือนนี้มีอะไรบ้างคะ", "pricing", "question", "neutral"),
+    ],
+)
+def test_each_language(
+    cat: Categorizer, text: str, topic: str, intent: str, sentiment: str
+) -> None:
+    row = one(cat, text)
+    assert (row["topic"], row["intent"], row["sentiment"]) == (topic, intent, sentiment)
+
+
+def test_thai_dictionary_segmentation_is_leftmost_longest(cat: Categorizer) -> None:
+    seg = segment_thai(pl.Series(["ถอนเงินไม่ได้ตั้งแต่เมื่อวาน"]), ["ถอน", "ถอนเงิน", "เงิน", "ไม่ได้", "แต่"])
+    tokens = seg.str.split(" ").list.eval(pl.element().filter(pl.element() != "")).item().to_list()
+    # "ถอนเงิน" wins over "ถอน" + "เงิน"; "แต่" inside the unknown word "ตั้งแต่" is still split
+    # out, which is why the lexicon lists common words that contain a contrast word.
+    assert tokens[:2] == ["ถอนเงิน", "ไม่ได้"]
+    # Thai negation: "ไม่" before "ชอบ" (like) flips it; no spaces anywhere.
+    assert one(cat, "ชอบแอปนี้มาก")["sentiment"] == "positive"
+    assert one(cat, "ไม่ชอบแอปนี้เลย")["sentiment"] == "negative"
+
+
+def test_confidences_reflect_evidence(cat: Categorizer) -> None:
+    strong = one(cat, "refund refund my deposit and withdrawal payment")
+    weak = one(cat, "the bank")
+    assert strong["topic"] == weak["topic"] == "payments"
+    assert strong["topic_confidence"] > weak["topic_confidence"]
+    nothing = one(cat, "qwerty asdf")
+    assert nothing["topic"] == "other"
+
+
+def test_long_text_is_windowed(cat: Categorizer) -> None:
+    text = "great service. " + "filler words here " * 20_000 + " terrible terrible terrible"
+    assert len(text) > MAX_CHARS
+    tok = tokenize(as_text_series([text]), cat.vocab.enum, cat.vocab.thai_terms)
+    # Only the head and tail windows are tokenized.
+    assert tok.n_tokens[0] < 2_000
+    assert one(cat, text)["sentiment"] in {"negative", "mixed"}
+
+
+def test_many_texts_batches_agree_with_single_calls(cat: Categorizer) -> None:
+    texts = ["good", "bad", "Hi there", "ok?"] * 200
+    df = cat.categorize(texts)
+    singles = pl.concat([cat.categorize([t]) for t in texts[:4]])
+    # Same labels; scores equal up to float rounding (different batch shapes).
+    assert_frame_equal(df.head(4), singles, rtol=1e-5, atol=1e-6)
+    assert df.height == 800
+
+
+def test_cpu_device_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert select_device("cpu").platform == "cpu"
+    monkeypatch.setenv("SCORING_DEVICE", "cpu")
+    assert select_device().platform == "cpu"
+    auto = select_device("auto")
+    assert auto.platform == ("gpu" if any(d.platform == "gpu" for d in jax.devices()) else "cpu")
+    with pytest.raises(ValueError, match="SCORING_DEVICE"):
+        select_device("tpu-please")
+    if not any(d.platform == "gpu" for d in jax.devices()):
+        with pytest.raises(RuntimeError, match="no GPU"):
+            select_device("gpu")
+    cat = Categorizer(device="cpu")
+    assert cat.device_name.startswith("cpu")
+    out = cat._run_batch(
+        tuple(np.zeros((256, 8), np.int32) for _ in range(3))
+        + (np.zeros((256, 8), np.bool_), np.zeros(256, np.int32), np.zeros(256, np.bool_))
+    )
+    assert next(iter(out["topic"].devices())).platform == "cpu"
