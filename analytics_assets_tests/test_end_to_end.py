@@ -10,15 +10,23 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import AssetKey, DagsterInstance, DailyPartitionsDefinition
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    materialize,
+)
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from analytics_assets.definitions import defs
+from analytics_assets.definitions import ASSET_MODULES, defs
 from analytics_assets.io_managers.parquet import PolarsParquetIOManager
 from analytics_assets.resources.demo_source import DemoSourceResource
+from analytics_assets.resources.registry import build_resources
 from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
 
 DAYS = ["2026-11-02", "2026-11-03"]
@@ -34,20 +42,18 @@ def _daily_keys() -> list[AssetKey]:
 
 
 def _run(lake: Path, mongo_resource, instance: DagsterInstance):
-    keys = _daily_keys()
-    job = defs.resolve_implicit_job_def_def_for_assets(keys)
-    resources = {
+    resources = build_resources() | {
         "io_manager": PolarsParquetIOManager(base_path=str(lake)),
         "source": DemoSourceResource(seed=7, messages_per_day=300),
         "mongo": mongo_resource,
     }
-    result = job.execute_in_process(
+    return materialize(
+        [*load_assets_from_modules(ASSET_MODULES), *load_asset_checks_from_modules(ASSET_MODULES)],
+        selection=_daily_keys(),
         instance=instance,
-        asset_selection=keys,
         tags={ASSET_PARTITION_RANGE_START_TAG: DAYS[0], ASSET_PARTITION_RANGE_END_TAG: DAYS[-1]},
         resources=resources,
     )
-    return result
 
 
 def _files(lake: Path) -> dict[str, int]:
