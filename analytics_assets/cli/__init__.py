@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 # Modules providing sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = [
@@ -30,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Dagster flags beta/preview APIs on every import; the CLI's users cannot act on that.
+    from dagster import BetaWarning, PreviewWarning
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
