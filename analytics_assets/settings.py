@@ -102,3 +102,28 @@ def core_settings() -> CoreSettings:
         mongodb_database=env_str("MONGODB_DATABASE", "conversation_analytics"),
         mongo_embedded_path=env_str("MONGO_EMBEDDED_PATH", str(data_dir() / "mongo")),
     )
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Categorization engine (docs/categorization.md): device, taxonomy, learned weights."""
+
+    device: str
+    taxonomy_path: str
+    weights_path: str
+    batch_size: int
+
+
+def scoring_settings() -> ScoringSettings:
+    """`SCORING_DEVICE` (auto|cpu|gpu), `CATEGORIZER_TAXONOMY`, `CATEGORIZER_WEIGHTS`,
+    `SCORING_BATCH_SIZE` (rows per JAX batch); empty paths mean the packaged taxonomy and
+    rules only."""
+    device = env_str("SCORING_DEVICE", "auto").lower()
+    if device not in {"auto", "cpu", "gpu"}:
+        raise ValueError(f"SCORING_DEVICE must be auto, cpu or gpu, got {device!r}")
+    return ScoringSettings(
+        device=device,
+        taxonomy_path=env_str("CATEGORIZER_TAXONOMY"),
+        weights_path=env_str("CATEGORIZER_WEIGHTS"),
+        batch_size=env_int("SCORING_BATCH_SIZE", 2048),
+    )

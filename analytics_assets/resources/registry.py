@@ -13,6 +13,7 @@ from typing import Any
 from analytics_assets.io_managers.parquet import parquet_io_manager_from_env
 from analytics_assets.resources.demo_source import DemoSourceResource
 from analytics_assets.resources.mongo import MongoResource
+from analytics_assets.resources.scoring import ScoringResource
 from analytics_assets.resources.source import SourceResource
 from analytics_assets.resources.translator import TranslatorResource
 from analytics_assets.settings import core_settings
@@ -36,4 +37,5 @@ def build_resources() -> dict[str, Any]:
         "source": build_source(),
         "mongo": MongoResource.from_settings(),
         "translator": TranslatorResource.from_settings(),
+        "scoring": ScoringResource.from_settings(),
     }

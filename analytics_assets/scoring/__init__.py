@@ -8,18 +8,25 @@ for any other configuration. See docs/categorization.md.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import polars as pl
 
-from analytics_assets.scoring.engine import DEFAULT_BATCH_ROWS, RESULT_SCHEMA, Categorizer
+from analytics_assets.scoring.engine import RESULT_SCHEMA, Categorizer
+from analytics_assets.settings import scoring_settings
 
-__all__ = ["RESULT_SCHEMA", "Categorizer", "categorize", "default_categorizer"]
+__all__ = [
+    "RESULT_SCHEMA",
+    "Categorizer",
+    "categorize",
+    "default_categorizer",
+    "get_categorizer",
+]
 
 
 @lru_cache(maxsize=4)
 def _cached(taxonomy: str, device: str, weights: str, batch_rows: int) -> Categorizer:
+    """One categorizer per configuration and process (vocabulary loaded, kernels compiled)."""
     return Categorizer(
         taxonomy_path=taxonomy or None,
         device=device or None,
@@ -28,19 +35,17 @@ def _cached(taxonomy: str, device: str, weights: str, batch_rows: int) -> Catego
     )
 
 
+def get_categorizer(
+    taxonomy: str = "", device: str = "auto", weights: str = "", batch_rows: int = 2048
+) -> Categorizer:
+    """The process-wide categorizer for this configuration (empty paths: packaged defaults)."""
+    return _cached(taxonomy, device, weights, batch_rows)
+
+
 def default_categorizer() -> Categorizer:
-    """The categorizer the environment describes, built once per configuration."""
-    raw_batch = os.environ.get("SCORING_BATCH_SIZE", "").strip()
-    try:
-        batch_rows = int(raw_batch) if raw_batch else DEFAULT_BATCH_ROWS
-    except ValueError as exc:
-        raise ValueError(f"SCORING_BATCH_SIZE must be an integer, got {raw_batch!r}") from exc
-    return _cached(
-        os.environ.get("CATEGORIZER_TAXONOMY", "").strip(),
-        os.environ.get("SCORING_DEVICE", "").strip(),
-        os.environ.get("CATEGORIZER_WEIGHTS", "").strip(),
-        batch_rows,
-    )
+    """The categorizer the environment describes (`settings.scoring_settings`), built once."""
+    cfg = scoring_settings()
+    return _cached(cfg.taxonomy_path, cfg.device, cfg.weights_path, cfg.batch_size)
 
 
 def categorize(texts: list[str] | pl.Series) -> pl.DataFrame:
