@@ -1,0 +1,117 @@
+"""Sentiment accuracy: our engine vs VADER 3.3.2 on VADER's own ground-truth sets.
+
+Run: `.venv/bin/python benchmarks/categorization_sentiment.py [--learned]`
+
+* Data: `tweets_GroundTruth.txt` (4,200) and `movieReviewSnippets_GroundTruth.txt` (10,605)
+  from the vaderSentiment 3.3.2 source distribution, fetched at run time into
+  `benchmarks/.cache/` (never committed). Gold label: neutral when |mean rating| <= 0.2,
+  else by sign.
+* Our label: `categorize(...).sentiment`; `mixed` counts by the sign of `sentiment_score`
+  (|score| < 0.05 = neutral). VADER's label: the usual compound thresholds (>= 0.05 positive,
+  <= -0.05 negative, else neutral).
+* Split discipline: the lexicons and thresholds were tuned while looking at rows with an
+  even line index of each set only ("dev"); the rows with an odd index ("held-out") were
+  not looked at. Both halves and the whole set are reported, for both systems.
+* `--learned`: additionally fits softmax-regression weights (the `fit-categorizer`
+  optimizer, lexicon features + hashed n-grams) on the dev half of each set and reports
+  the held-out half only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from categorization_data import macro_f1, three_class, vader_sets  # noqa: E402
+
+from analytics_assets.scoring import Categorizer  # noqa: E402
+
+CLASSES = ["positive", "negative", "neutral"]
+
+
+def vader_labels(texts: list[str]) -> tuple[pl.Series, float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    start = time.perf_counter()
+    compound = [analyzer.polarity_scores(t)["compound"] for t in texts]
+    elapsed = time.perf_counter() - start
+    labels = pl.Series(
+        ["positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral" for c in compound]
+    )
+    return labels, elapsed
+
+
+def evaluate(name: str, df: pl.DataFrame, cat: Categorizer) -> list[dict[str, object]]:
+    df = df.with_row_index("row")
+    ours = cat.categorize(df["text"])
+    df = df.with_columns(
+        ours=three_class(ours["sentiment"], ours["sentiment_score"]),
+        vader=vader_labels(df["text"].to_list())[0],
+    )
+    rows: list[dict[str, object]] = []
+    for split, part in (
+        ("dev (even rows)", df.filter(pl.col("row") % 2 == 0)),
+        ("held-out (odd rows)", df.filter(pl.col("row") % 2 == 1)),
+        ("all", df),
+    ):
+        ours_f1, ours_per = macro_f1(part["label"], part["ours"], CLASSES)
+        vader_f1, vader_per = macro_f1(part["label"], part["vader"], CLASSES)
+        rows.append(
+            {
+                "set": name,
+                "split": split,
+                "rows": part.height,
+                "ours": ours_f1,
+                "vader": vader_f1,
+                "ours_per_class": ours_per,
+                "vader_per_class": vader_per,
+            }
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--learned", action="store_true", help="also fit weights on dev halves")
+    args = parser.parse_args()
+    sets = vader_sets()
+    cat = Categorizer(device="cpu")
+    results: list[dict[str, object]] = []
+    for name, df in sets.items():
+        results.extend(evaluate(name, df, cat))
+    print("| set | split | rows | ours macro-F1 | VADER macro-F1 | ours per class (pos/neg/neu) |")
+    print("|---|---|---:|---:|---:|---|")
+    for r in results:
+        per = r["ours_per_class"]
+        print(
+            f"| {r['set']} | {r['split']} | {r['rows']} | {r['ours']:.3f} | {r['vader']:.3f} | "
+            f"{per['positive']:.2f} / {per['negative']:.2f} / {per['neutral']:.2f} |"
+        )
+    if args.learned:
+        from analytics_assets.scoring.learned import fit_and_evaluate_split
+
+        print()
+        print("| set | learned weights, held-out macro-F1 | VADER held-out macro-F1 |")
+        print("|---|---:|---:|")
+        for name, df in sets.items():
+            df = df.with_row_index("row")
+            train = df.filter(pl.col("row") % 2 == 0)
+            test = df.filter(pl.col("row") % 2 == 1)
+            pred = fit_and_evaluate_split(cat, train["text"], train["label"], test["text"])
+            f1, _ = macro_f1(test["label"], pred, CLASSES)
+            vader_f1 = next(
+                r["vader"] for r in results if r["set"] == name and r["split"].startswith("held")
+            )
+            print(f"| {name} | {f1:.3f} | {vader_f1:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
