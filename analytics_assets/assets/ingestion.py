@@ -6,8 +6,6 @@ pure `ingestion.normalize` functions parse and validate it, malformed rows go to
 walks its days one by one, so every day's errors are attributed to that day's partition.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 
 import polars as pl
