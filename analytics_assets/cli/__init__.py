@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "analytics_assets.cli.run",
     "analytics_assets.cli.report",
     "analytics_assets.cli.errors",
+    "analytics_assets.cli.fit",
 ]
 
 

@@ -231,8 +231,8 @@ class Categorizer:
             for name in labels:
                 labels[name][idx] = np.asarray(result[name])[:k]
             if keep_raw:
-                scores.topic[idx] = np.asarray(result["topic"])[:k]
-                scores.intent[idx] = np.asarray(result["intent"])[:k]
+                scores.topic[idx] = np.asarray(result["topic_scores"])[:k]
+                scores.intent[idx] = np.asarray(result["intent_scores"])[:k]
                 scores.sent[idx] = np.asarray(result["sent"])[:k]
         scores.labels = labels
         t_end = time.perf_counter()

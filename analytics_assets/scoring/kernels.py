@@ -148,7 +148,7 @@ def score_batch(
     total = total + jnp.sign(total) * (excl_amp + q_amp)
     compound = total / jnp.sqrt(total * total + params["normalize_alpha"])
     sent = jnp.stack([total, pos_mass, neg_mass, compound, n_excl, n_q], axis=1)
-    return {"topic": topic, "intent": intent, "sent": sent}
+    return {"topic_scores": topic, "intent_scores": intent, "sent": sent}
 
 
 @jax.jit
@@ -207,4 +207,4 @@ def score_and_decide(
 ) -> dict[str, jax.Array]:
     """`score_batch` then `decide_rules`, compiled as one program per batch shape."""
     raw = score_batch(tid, pid, pos, caps, n_tokens, all_caps, table, params, n_topics, n_intents)
-    return {**raw, **decide_rules(raw["topic"], raw["intent"], raw["sent"], params)}
+    return {**raw, **decide_rules(raw["topic_scores"], raw["intent_scores"], raw["sent"], params)}
