@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
-from analytics_assets.assets import categorization, errors, ingestion, translation
+from analytics_assets.assets import (
+    analytics,
+    categorization,
+    errors,
+    ingestion,
+    reports,
+    translation,
+)
 from analytics_assets.jobs import ingestion_job, retry_failed_rows
 from analytics_assets.resources.registry import build_resources
 from analytics_assets.schedules import automation_condition_sensor
 from analytics_assets.sensors import nocodb_new_rows
 
 # Asset modules, one per stage (each helper/area appends its module here).
-ASSET_MODULES = [ingestion, errors, translation, categorization]
+ASSET_MODULES = [ingestion, errors, translation, categorization, analytics, reports]
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),

@@ -321,3 +321,83 @@ def test_rerun_replaces_the_report(built, tmp_path: Path) -> None:
         k: v for k, v in before.items() if k != "updated_at"
     }
     assert mongo.reports().count({"period_type": "weekly", "period_key": "2025-01-20"}) == 1
+
+
+# -- the whole graph on demo data ----------------------------------------------------------------
+
+
+def test_demo_days_through_the_whole_graph_match_duckdb(tmp_path: Path, mongo_server) -> None:
+    """Demo source → ingestion → categorization → analytics → daily_report, as defined in
+    `definitions.py`, for two demo days in one run; the stored report of each day equals DuckDB
+    over the raw Parquet, and `rejected_rows` equals the raw assets' own `error_count`."""
+    from dagster import (
+        DailyPartitionsDefinition,
+        load_asset_checks_from_modules,
+        load_assets_from_modules,
+    )
+
+    from analytics_assets.definitions import ASSET_MODULES, defs
+    from analytics_assets.resources.demo_source import DemoSourceResource
+    from analytics_assets.resources.registry import build_resources
+
+    days = ["2025-02-03", "2025-02-04"]
+    lake = tmp_path / "lake"
+    mongo: MongoResource = mongo_server.resource(database="reports_demo_graph_tests")
+    for name in ("analytics_reports", "processing_errors", "conversation_analytics"):
+        mongo.db()[name].delete_many({})
+    graph = defs.resolve_asset_graph()
+    daily = [
+        k
+        for k in graph.materializable_asset_keys
+        if isinstance(graph.get(k).partitions_def, DailyPartitionsDefinition)
+    ]
+    assert {"daily_report", "conversation_analytics", "categorized_messages"} <= {
+        k.to_user_string() for k in daily
+    }
+    resources = build_resources() | {
+        "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+        "source": DemoSourceResource(seed=11, messages_per_day=400),
+        "mongo": mongo,
+    }
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [
+                *load_assets_from_modules(ASSET_MODULES),
+                *load_asset_checks_from_modules(ASSET_MODULES),
+            ],
+            selection=daily,
+            resources=resources,
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": days[0],
+                "dagster/asset_partition_range_end": days[-1],
+            },
+        )
+        assert result.success
+        report_checks = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.path[-1] == "daily_report"
+        ]
+        assert report_checks and all(e.passed for e in report_checks)
+        # A range run's raw assets emit one output: its `error_count` covers the whole range.
+        error_counts = {
+            m.asset_key.path[-1]: int(m.metadata["error_count"].value)
+            for m in (
+                e.event_specific_data.materialization
+                for e in result.get_asset_materialization_events()
+            )
+            if m.asset_key.path[-1] in ("raw_messages", "raw_conversations")
+        }
+
+    for key in days:
+        day = date.fromisoformat(key)
+        stored = mongo.reports().get_report("daily", key)
+        expected = duckdb_report(lake, day, day + timedelta(days=1))
+        assert expected["messages"] > 0 and expected["error_messages"] > 0
+        for name in FIGURES:
+            assert_same(stored[name], expected[name], f"demo {key} {name}")
+        assert len(stored["by_language"]) > 1 and "th" in stored["by_language"]
+        assert (lake / "reports_html" / "daily" / f"{key}.html").exists()
+    rejected = sum(mongo.reports().get_report("daily", k)["rejected_rows"] for k in days)
+    assert rejected == sum(error_counts.values()) > 0  # the demo sends malformed rows daily
