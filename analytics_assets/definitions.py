@@ -17,9 +17,9 @@ from analytics_assets.assets import (
     reports,
     translation,
 )
-from analytics_assets.jobs import ingestion_job, retry_failed_rows
+from analytics_assets.jobs import REPORT_JOBS, ingestion_job, retry_failed_rows
 from analytics_assets.resources.registry import build_resources
-from analytics_assets.schedules import automation_condition_sensor
+from analytics_assets.schedules import SCHEDULES, automation_condition_sensor
 from analytics_assets.sensors import nocodb_new_rows
 
 # Asset modules, one per stage (each helper/area appends its module here).
@@ -29,9 +29,7 @@ defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
     asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
     resources=build_resources(),
-    # Add `*REPORT_JOBS` (jobs.py) here and `*SCHEDULES` (schedules.py) to `schedules` together
-    # with the report assets: their selections must resolve (`dagster definitions validate`).
-    jobs=[retry_failed_rows, ingestion_job],
-    schedules=[],
+    jobs=[*REPORT_JOBS, retry_failed_rows, ingestion_job],
+    schedules=[*SCHEDULES],
     sensors=[errors.retry_failed_rows_sensor, automation_condition_sensor, nocodb_new_rows],
 )
