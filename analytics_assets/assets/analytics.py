@@ -55,6 +55,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.mongo.base import day_start
+from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
 from analytics_assets.settings import core_settings
 
 ANALYTICS_GROUP = "analytics"
@@ -98,8 +99,6 @@ def load_inputs(
     categorized_messages: pl.LazyFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Raw messages and conversations, and the prepared message view, for the loaded days."""
-    from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
-
     messages = select_columns(raw_messages, RAW_MESSAGE_COLUMNS)
     if messages.width == 0:  # nothing stored at all: an empty frame in the raw schema
         messages = pl.DataFrame(schema={c: RAW_MESSAGES_SCHEMA[c] for c in RAW_MESSAGE_COLUMNS})
@@ -147,17 +146,19 @@ def standard_checks(asset_name: str, extra: Sequence[tuple[str, str]]) -> list[A
     return specs + [AssetCheckSpec(n, asset=asset_name, description=d) for n, d in extra]
 
 
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
+
+
 def per_day_table(frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr]) -> str:
     """A Markdown table: one line per day of the run with a few headline figures."""
     summary = frame.group_by(column).agg(**figures).sort(column)
     lines = ["| day | " + " | ".join(figures) + " |", "|---|" + "---|" * len(figures)]
     for row in summary.iter_rows(named=True):
         cells = [row[name] for name in figures]
-        lines.append(
-            f"| {row[column]} | "
-            + " | ".join(f"{c:,.4f}" if isinstance(c, float) else f"{c:,}" for c in cells)
-            + " |"
-        )
+        lines.append(f"| {row[column]} | " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
