@@ -146,6 +146,9 @@ class Categorizer:
         params["intent_prior"] = jnp.asarray(v.intent_prior)
         params["intent_start"] = jnp.asarray(v.intent_start)
         params["intent_end"] = jnp.asarray(v.intent_end)
+        params["intent_neg"] = jnp.asarray(v.intent_neg)
+        params["intent_pos"] = jnp.asarray(v.intent_pos)
+        params["topic_mag"] = jnp.asarray(v.topic_mag)
         self.params = jax.device_put(params, self.device)
         self.topic_names = [*v.topics, TOPIC_FALLBACK]
         self.intent_names = list(v.intents)

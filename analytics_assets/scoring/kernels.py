@@ -148,6 +148,11 @@ def score_batch(
     total = total + jnp.sign(total) * (excl_amp + q_amp)
     compound = total / jnp.sqrt(total * total + params["normalize_alpha"])
     sent = jnp.stack([total, pos_mass, neg_mass, compound, n_excl, n_q], axis=1)
+    # Sentiment as context for the classes (taxonomy `sentiment:` per class): a clearly
+    # negative message leans to `complaint`, a clearly positive one to `feedback`.
+    neg, pos_ = jnp.maximum(-compound, 0.0)[:, None], jnp.maximum(compound, 0.0)[:, None]
+    intent = intent + params["intent_neg"] * neg + params["intent_pos"] * pos_
+    topic = topic + params["topic_mag"] * jnp.abs(compound)[:, None]
     return {"topic_scores": topic, "intent_scores": intent, "sent": sent}
 
 

@@ -67,6 +67,9 @@ class Vocabulary:
     intent_prior: np.ndarray
     intent_start: np.ndarray
     intent_end: np.ndarray
+    intent_neg: np.ndarray
+    intent_pos: np.ndarray
+    topic_mag: np.ndarray
     settings: dict[str, float]
     source: str = ""
     row_terms: list[str] = field(default_factory=list)
@@ -230,6 +233,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     intent_prior = np.zeros(len(intents), np.float32)
     intent_start = np.zeros(len(intents), np.float32)
     intent_end = np.zeros(len(intents), np.float32)
+    intent_neg = np.zeros(len(intents), np.float32)
+    intent_pos = np.zeros(len(intents), np.float32)
+    topic_mag = np.zeros(len(topics), np.float32)
 
     def add_terms(kind: str, index: int, name: str, spec: dict[str, Any]) -> None:
         weight = float(spec.get("weight", 1.0))
@@ -248,6 +254,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     for i, name in enumerate(topics):
         spec = doc["topics"][name] or {}
         topic_prior[i] = float(spec.get("prior", 0.0))
+        topic_mag[i] = float((spec.get("sentiment") or {}).get("magnitude", 0.0))
         add_terms("topic", i, name, spec)
     for i, name in enumerate(intents):
         spec = doc["intents"][name] or {}
@@ -255,6 +262,8 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         position = spec.get("position") or {}
         intent_start[i] = float(position.get("start", 0.0))
         intent_end[i] = float(position.get("end", 0.0))
+        intent_neg[i] = float((spec.get("sentiment") or {}).get("negative", 0.0))
+        intent_pos[i] = float((spec.get("sentiment") or {}).get("positive", 0.0))
         add_terms("intent", i, name, spec)
 
     lex = doc.get("lexicons") or {}
@@ -353,6 +362,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         intent_prior=intent_prior,
         intent_start=intent_start,
         intent_end=intent_end,
+        intent_neg=intent_neg,
+        intent_pos=intent_pos,
+        topic_mag=topic_mag,
         settings=settings,
         source=str(tax_path),
         row_terms=row_terms,

@@ -143,7 +143,8 @@ def test_mixed_when_strong_positive_and_negative_meet(cat: Categorizer) -> None:
         ),
         ("Merci beaucoup ! Mon avis : service excellent", "feedback", "gratitude", "positive"),
         ("สวัสดีครับ ถอนเงินไม่ได้ครับ", "payments", "troubleshooting", "neutral"),
-        ("บริการดีมากค่ะ ขอบคุณค่ะ", "feedback", "gratitude", "positive"),
+        ("บริการดีมากค่ะ ประทับใจ", "feedback", "feedback", "positive"),
+        ("ขอบคุณมากค่ะ", "other", "gratitude", "positive"),
         ("โปรโมชั่นเดือนนี้มีอะไรบ้างคะ", "pricing", "question", "neutral"),
     ],
 )
