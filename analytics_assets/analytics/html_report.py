@@ -32,7 +32,12 @@ DAILY_SERIES_COLUMNS = (
 )
 
 PALETTE = ("#2563eb", "#16a34a", "#ea580c", "#9333ea", "#0891b2", "#dc2626", "#ca8a04", "#db2777")
-SENTIMENT_COLOURS = {"positive": "#16a34a", "neutral": "#64748b", "negative": "#dc2626"}
+SENTIMENT_COLOURS = {
+    "positive": "#16a34a",
+    "neutral": "#64748b",
+    "negative": "#dc2626",
+    "mixed": "#ca8a04",
+}
 
 _CSS = """
 :root { --fg:#0f172a; --muted:#64748b; --line:#e2e8f0; --card:#f8fafc; --accent:#2563eb; }

@@ -11,7 +11,8 @@ errors"). This module makes those records visible and actionable:
   re-materialize, for each asset with open errors, exactly the partitions that have them.
   Re-materializing replaces the partition and the repository resolves the errors that did not
   recur: that is what "retry" means here. Retries of rows that fail every time are bounded by
-  `RETRY_MAX_ATTEMPTS`.
+  `RETRY_MAX_ATTEMPTS`, and errors of `RETRY_SKIP_STAGES` (default: ingestion, whose malformed
+  source rows fail again on an unchanged source) are left to people.
 
 No `from __future__ import annotations` here: Dagster 1.13 checks the `context` annotation of
 an asset function as an object, and string annotations fail that check.
@@ -54,7 +55,7 @@ from analytics_assets.jobs import RETRY_JOB_NAME, RETRY_SELECTION, retry_failed_
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.mongo.base import WRITE_ID
-from analytics_assets.settings import env_int
+from analytics_assets.settings import env_int, env_str
 
 ERRORS_GROUP = "errors"
 ASSET_NAME = "processing_errors"
@@ -89,13 +90,25 @@ class RetrySettings:
     max_attempts: int
     max_runs_per_tick: int
     interval_seconds: int
+    # Stages whose errors the sensor leaves to people. Ingestion errors are malformed source
+    # rows: re-reading an unchanged source fails the same way, and a fixed row is re-ingested
+    # by the source sensor anyway (NocoDB edits), so retrying them only costs runs.
+    skip_stages: tuple[str, ...] = ("ingestion",)
 
     @classmethod
     def from_env(cls) -> "RetrySettings":
+        # Empty means the default, like every key; `none` retries every stage.
+        raw_skip = env_str("RETRY_SKIP_STAGES", "ingestion")
+        skip = tuple(
+            stage.strip()
+            for stage in raw_skip.split(",")
+            if stage.strip() and raw_skip.strip().lower() != "none"
+        )
         settings = cls(
             max_attempts=env_int("RETRY_MAX_ATTEMPTS", 3),
             max_runs_per_tick=env_int("RETRY_MAX_RUNS_PER_TICK", 10),
             interval_seconds=env_int("RETRY_SENSOR_INTERVAL_SECONDS", 300),
+            skip_stages=skip,
         )
         if settings.max_attempts < 1 or settings.max_runs_per_tick < 1:
             raise ValueError("RETRY_MAX_ATTEMPTS and RETRY_MAX_RUNS_PER_TICK must be at least 1")
@@ -181,8 +194,14 @@ def processing_errors(
 # --- the retry sensor --------------------------------------------------------------------------
 
 
-OPEN_GROUPS_PIPELINE: list[dict[str, Any]] = [
-    {"$match": {"status": "open"}},
+def open_groups_pipeline(skip_stages: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    match: dict[str, Any] = {"status": "open"}
+    if skip_stages:
+        match["stage"] = {"$nin": list(skip_stages)}
+    return [{"$match": match}, *_GROUP_STAGES]
+
+
+_GROUP_STAGES: list[dict[str, Any]] = [
     {
         "$group": {
             "_id": {"asset": "$asset", "partition": "$partition"},
@@ -202,9 +221,13 @@ OPEN_GROUPS_PIPELINE: list[dict[str, Any]] = [
 ]
 
 
-def open_error_groups(mongo: MongoResource) -> list[dict[str, Any]]:
-    """One entry per (asset, partition) with open errors: count and highest attempt number."""
-    return mongo.errors().aggregate(OPEN_GROUPS_PIPELINE)
+def open_error_groups(
+    mongo: MongoResource, skip_stages: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """One entry per (asset, partition) with open errors (of stages not in `skip_stages`):
+    their count and highest attempt number, sorted by asset and partition."""
+    groups = mongo.errors().aggregate(open_groups_pipeline(skip_stages))
+    return sorted(groups, key=lambda g: (g["asset"], g["partition"]))
 
 
 def _retryable_assets(context: SensorEvaluationContext) -> set[str]:
@@ -240,7 +263,7 @@ def retry_failed_rows_sensor(
 ) -> SensorResult | SkipReason:
     settings = RetrySettings.from_env()
     plan = plan_retries(
-        open_error_groups(mongo),
+        open_error_groups(mongo, settings.skip_stages),
         retryable_assets=_retryable_assets(context),
         is_partition=_is_daily_key,
         max_attempts=settings.max_attempts,
@@ -256,7 +279,10 @@ def retry_failed_rows_sensor(
             shown = ", ".join(f"{a}[{p}]" for a, p in pairs[:10])
             context.log.info(f"{len(pairs)} asset partitions {what}: {shown}")
     if not plan.runs:
-        return SkipReason("no open processing errors to retry")
+        skipped = f" (errors of stages {', '.join(settings.skip_stages)} are left to people)"
+        return SkipReason(
+            "no open processing errors to retry" + (skipped if settings.skip_stages else "")
+        )
     if plan.deferred:
         context.log.info(f"{plan.deferred} more partitions wait for the next tick")
     return SensorResult(

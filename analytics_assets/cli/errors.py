@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -39,12 +40,12 @@ TABLE_COLUMNS = (
     "reason",
     "record_id",
     "conversation_id",
-    "message_id",
     "attempts",
     "detail",
-)
+)  # message_id is the record id of a message row: in JSON, not repeated in the table
 SUMMARY_COLUMNS = ("asset", "stage", "open", "partitions", "oldest_first_seen", "latest_last_seen")
 MAX_CELL = 40
+TRUNCATED = {"detail"}  # free text; ids, names and asset lists are shown whole
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -219,19 +220,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     text = str(value).replace("\n", " ")
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    if column not in TRUNCATED or len(text) <= MAX_CELL:
+        return text
+    return text[: MAX_CELL - 1] + "…"
 
 
 def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """A plain fixed-width table (only the columns that have a value in some row)."""
     shown = [c for c in columns if any(row.get(c) not in (None, "") for row in rows)]
-    cells = [[_cell(row.get(c)) for c in shown] for row in rows]
+    cells = [[_cell(row.get(c), c) for c in shown] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(shown)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -251,6 +254,14 @@ def _empty_message(status: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `analytics-assets errors | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")  # keeps the flush at exit quiet
+        return 0
+
+
+def _run(args: argparse.Namespace) -> int:
     mongo = build_mongo()
     where = (
         redact(mongo.uri) if mongo.uri else f"embedded server ({mongo.resolved_embedded_path()})"

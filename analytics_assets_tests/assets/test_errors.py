@@ -271,8 +271,13 @@ def test_processing_errors_asset_stores_open_and_resolved(
 
 
 def test_retry_loop_resolves_fixed_rows_and_gives_up_on_stubborn_ones(
-    defs: Definitions, mongo_resource: MongoResource, source: FileSource, lake: Path
+    defs: Definitions,
+    mongo_resource: MongoResource,
+    source: FileSource,
+    lake: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("RETRY_SKIP_STAGES", "none")  # ingestion errors are skipped by default
     instance = DagsterInstance.ephemeral()
     first = materialize(
         [raw_messages, processing_errors],
@@ -339,3 +344,28 @@ def test_processing_errors_follows_re_materialized_days() -> None:
     from analytics_assets.automation import FOLLOW_UPSTREAM
 
     assert processing_errors.automation_conditions_by_key[processing_errors.key] == FOLLOW_UPSTREAM
+
+
+def test_sensor_leaves_ingestion_errors_to_people_by_default(
+    defs: Definitions, mongo_resource: MongoResource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RETRY_SKIP_STAGES", raising=False)
+    repo = mongo_resource.errors()
+    frame = conform(
+        pl.DataFrame({"stage": ["ingestion"], "record_id": ["m9"], "reason": ["bad_timestamp"]}),
+        PROCESSING_ERRORS_SCHEMA,
+    )
+    repo.record_partition("raw_messages", DAY, frame)
+    repo.record_partition(
+        "translated_messages", DAY, frame.with_columns(stage=pl.lit("translation"))
+    )
+    assert open_error_groups(mongo_resource, ("ingestion",)) == [
+        {"asset": "translated_messages", "partition": DAY, "open": 1, "max_attempts": 1}
+    ]
+    assert len(open_error_groups(mongo_resource)) == 2
+    result = tick(defs, mongo_resource, DagsterInstance.ephemeral())
+    # translated_messages is not part of these test definitions, raw_messages' stage is skipped.
+    assert isinstance(result, SkipReason) and "ingestion" in result.skip_message
+    monkeypatch.setenv("RETRY_SKIP_STAGES", "none")
+    result = tick(defs, mongo_resource, DagsterInstance.ephemeral())
+    assert [r.partition_key for r in result.run_requests] == [DAY]
