@@ -3,6 +3,11 @@
 No `from __future__ import annotations`: Dagster checks the `context` annotation at runtime.
 """
 
+import json
+import os
+import subprocess
+import sys
+
 from dagster import AssetExecutionContext, asset, materialize
 
 from analytics_assets.resources.mongo import MongoResource
@@ -40,3 +45,26 @@ def test_embedded_default_path_comes_from_settings(monkeypatch, tmp_path) -> Non
     assert resource.is_embedded
     assert resource.resolved_embedded_path() == str(tmp_path / "m")
     assert MongoResource(uri="mongodb://h:1/").is_embedded is False
+
+
+def test_schema_command_twice_changes_nothing(mongo_server) -> None:
+    """What a start script runs: the first call creates, the second reports no change."""
+    database = mongo_server.database + "_cli"
+    env = {**os.environ, "MONGODB_DATABASE": database}
+    if not mongo_server.uri:
+        env["MONGO_EMBEDDED_PATH"] = mongo_server.embedded_path
+    command = [sys.executable, "-m", "analytics_assets.resources.mongo", "schema"]
+    try:
+        runs = [subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)]
+        runs.append(subprocess.run(command, capture_output=True, text=True, env=env, timeout=120))
+        first, second = (json.loads(r.stdout) for r in runs)
+        assert len(first["created"]) == 7 and first["indexes_created"]
+        assert second == {
+            "database": database,
+            "created": [],
+            "validators_updated": [],
+            "indexes_created": [],
+            "indexes_rebuilt": [],
+        }
+    finally:
+        mongo_server.resource(database=database).client().drop_database(database)
