@@ -57,8 +57,8 @@ SERVER_MAX_PAGE_SIZE = 1000
 SERVER_MAX_INSERT = 100
 #: NocoDB's own columns: row id (auto-increment), creation and last-edit times (UTC).
 NOCODB_ID, NOCODB_CREATED, NOCODB_UPDATED = "Id", "CreatedAt", "UpdatedAt"
-#: Status codes worth retrying: rate limits and server-side failures.
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Status codes below 500 worth retrying (rate limit, timeouts); every 5xx is retried too.
+RETRY_STATUSES = frozenset({408, 425, 429})
 
 TABLE_ID_PATTERN = re.compile(r"m[a-z0-9]{14}")
 WIRE_TS_FORMAT = "%Y-%m-%d %H:%M:%S+00:00"
@@ -368,7 +368,7 @@ class NocoDBClient:
                     except ValueError:
                         # A 2xx with a body that is not JSON: a proxy or a cut-off answer.
                         last_problem = f"HTTP {status} with a body that is not JSON"
-                elif status in RETRY_STATUSES:
+                elif status >= 500 or status in RETRY_STATUSES:
                     last_problem = f"HTTP {status}: {self._scrub(response.text[:300])}"
                     if status == 429:
                         retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
