@@ -63,6 +63,9 @@ class RawScores:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+_INDEX_LABELS = {"topic", "intent", "sentiment"}
+
+
 def _round_rows(n: int, batch_rows: int) -> int:
     """Two row shapes only (short and full batches), so few programs are compiled."""
     return MIN_ROWS if n <= MIN_ROWS else batch_rows
@@ -82,17 +85,26 @@ def find_phrases(tok: Tokenized, vocab: Vocabulary) -> np.ndarray:
     rows = np.int64(vocab.tables["topic"].shape[0])
     keys, targets = vocab.phrase_keys, vocab.phrase_rows
     tid = tok.tid.astype(np.int64)
+    # Only hits whose token can start a phrase and whose next hit is adjacent are looked up.
     adj = (tok.msg[1:] == tok.msg[:-1]) & (tok.pos[1:] == tok.pos[:-1] + 1)
-    key2 = tid[:-1] * rows + tid[1:]
-    i = np.clip(np.searchsorted(keys, key2), 0, keys.shape[0] - 1)
-    hit2 = adj & (keys[i] == key2)
-    row2 = np.where(hit2, targets[i], 0)
-    pid[:-1] = row2
-    if n >= 3:
-        key3 = row2[:-1].astype(np.int64) * rows + tid[2:]
-        j = np.clip(np.searchsorted(keys, key3), 0, keys.shape[0] - 1)
-        hit3 = hit2[:-1] & adj[1:] & (keys[j] == key3)
-        pid[:-2] = np.where(hit3, targets[j], pid[:-2])
+    cand = np.flatnonzero(adj & vocab.phrase_start[tok.tid[:-1]])
+    if cand.size == 0:
+        return pid
+    key2 = tid[cand] * rows + tid[cand + 1]
+    i = np.minimum(np.searchsorted(keys, key2), keys.shape[0] - 1)
+    hit = keys[i] == key2
+    cand, row2 = cand[hit], targets[i[hit]]
+    pid[cand] = row2
+    # 3-token phrases chain on the 2-token prefix row.
+    ok3 = cand + 2 < n
+    cand3, row3 = cand[ok3], row2[ok3]
+    ok3 = adj[cand3 + 1]
+    cand3, row3 = cand3[ok3], row3[ok3]
+    if cand3.size:
+        key3 = row3.astype(np.int64) * rows + tid[cand3 + 2]
+        j = np.minimum(np.searchsorted(keys, key3), keys.shape[0] - 1)
+        hit3 = keys[j] == key3
+        pid[cand3[hit3]] = targets[j[hit3]]
     return pid
 
 
@@ -160,19 +172,34 @@ class Categorizer:
         self.compile_seconds = 0.0
         # Seconds spent per stage in the last call (asset metadata, benchmarks).
         self.last_timings: dict[str, float] = {}
-        self._shapes: set[tuple[int, int]] = set()
+        self._shapes: set[tuple[tuple[int, int], bool]] = set()
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _run_batch(self, arrays: tuple[np.ndarray, ...]) -> dict[str, jax.Array]:
-        on_device = [jax.device_put(a, self.device) for a in arrays]
+    def _run_batch(
+        self, arrays: tuple[np.ndarray, np.ndarray], with_raw: bool = False
+    ) -> dict[str, jax.Array]:
+        """One padded batch: `hits` [B, L, 4] (tid, pid, pos, caps), `msgs` [B, 2]
+        (token count, all-caps), packed so each batch is two host-to-device copies."""
+        hits, msgs = (jax.device_put(a, self.device) for a in arrays)
         return kernels.score_and_decide(
-            *on_device,
+            hits,
+            msgs,
             self.table,
             self.params,
             n_topics=len(self.vocab.topics),
             n_intents=len(self.vocab.intents),
+            with_raw=with_raw,
         )
+
+    def _chunks(self, n_members: int) -> list[tuple[int, int]]:
+        """(start, rows) of each padded batch of a bucket with `n_members` messages."""
+        out, start = [], 0
+        while start < n_members:
+            rows = _round_rows(n_members - start, self.batch_rows)
+            out.append((start, rows))
+            start += rows
+        return out
 
     def _score(self, texts: pl.Series, keep_raw: bool = False) -> RawScores:
         n = texts.len()
@@ -182,62 +209,58 @@ class Categorizer:
         t_tok = time.perf_counter()
         compile_before = self.compile_seconds
         bucket = np.searchsorted(np.asarray(BUCKETS), counts, side="left")
-        pending: list[tuple[np.ndarray, dict[str, jax.Array]]] = []
+        hit_bucket = bucket[tok.msg]
+        pending: list[tuple[np.ndarray, list[dict[str, jax.Array]]]] = []
         for b, length in enumerate(BUCKETS):
             members = np.flatnonzero(bucket == b)
             if members.size == 0:
                 continue
-            local = np.full(n, -1, np.int64)
+            chunks = self._chunks(members.size)
+            total = chunks[-1][0] + chunks[-1][1]
+            # One padded array per input for the whole bucket; batches are views into it.
+            local = np.zeros(n, np.int64)
             local[members] = np.arange(members.size)
-            sel = bucket[tok.msg] == b
+            sel = hit_bucket == b
             r, c = local[tok.msg[sel]], rank[sel]
-            tid = np.zeros((members.size, length), np.int32)
-            pid = np.zeros((members.size, length), np.int32)
-            pos = np.zeros((members.size, length), np.int32)
-            caps = np.zeros((members.size, length), np.bool_)
-            tid[r, c], pid[r, c] = tok.tid[sel], pid_hits[sel]
-            pos[r, c], caps[r, c] = tok.pos[sel], tok.caps[sel]
-            ntok = tok.n_tokens[members].astype(np.int32)
-            allc = tok.all_caps[members].astype(np.bool_)
-            for start in range(0, members.size, self.batch_rows):
-                stop = min(start + self.batch_rows, members.size)
-                rows = _round_rows(stop - start, self.batch_rows)
-                pad = rows - (stop - start)
-                arrays = tuple(
-                    np.pad(a[start:stop], [(0, pad)] + [(0, 0)] * (a.ndim - 1))
-                    for a in (tid, pid, pos, caps, ntok, allc)
-                )
+            hits = np.zeros((total, length, 4), np.int32)
+            hits[r, c, 0], hits[r, c, 1] = tok.tid[sel], pid_hits[sel]
+            hits[r, c, 2], hits[r, c, 3] = tok.pos[sel], tok.caps[sel]
+            msgs = np.zeros((total, 2), np.int32)
+            msgs[: members.size, 0] = tok.n_tokens[members]
+            msgs[: members.size, 1] = tok.all_caps[members]
+            results = []
+            for start, rows in chunks:
+                stop = start + rows
+                arrays = (hits[start:stop], msgs[start:stop])
                 shape = (rows, length)
                 t0 = time.perf_counter()
-                result = self._run_batch(arrays)
-                if shape not in self._shapes:
+                result = self._run_batch(arrays, with_raw=keep_raw)
+                if (shape, keep_raw) not in self._shapes:
                     jax.block_until_ready(result)
                     self.compile_seconds += time.perf_counter() - t0
-                    self._shapes.add(shape)
-                pending.append((members[start:stop], result))
+                    self._shapes.add((shape, keep_raw))
+                results.append(result)
+            pending.append((members, results))
         t, i = len(self.vocab.topics), len(self.vocab.intents)
         scores = RawScores(
             topic=np.zeros((n, t), np.float32) if keep_raw else np.zeros((0, t), np.float32),
             intent=np.zeros((n, i), np.float32) if keep_raw else np.zeros((0, i), np.float32),
             sent=np.zeros((n, 6), np.float32) if keep_raw else np.zeros((0, 6), np.float32),
         )
-        labels = {
-            "topic": np.zeros(n, np.int32),
-            "topic_confidence": np.zeros(n, np.float32),
-            "intent": np.zeros(n, np.int32),
-            "intent_confidence": np.zeros(n, np.float32),
-            "sentiment": np.zeros(n, np.int32),
-            "sentiment_score": np.zeros(n, np.float32),
-        }
-        for idx, result in pending:
-            k = idx.size
-            for name in labels:
-                labels[name][idx] = np.asarray(result[name])[:k]
+        packed = np.zeros((n, len(kernels.LABEL_COLUMNS)), np.float32)
+        for members, results in pending:
+            k = members.size
+            packed[members] = np.concatenate([np.asarray(r["packed"]) for r in results])[:k]
             if keep_raw:
-                scores.topic[idx] = np.asarray(result["topic_scores"])[:k]
-                scores.intent[idx] = np.asarray(result["intent_scores"])[:k]
-                scores.sent[idx] = np.asarray(result["sent"])[:k]
-        scores.labels = labels
+                for attr, key in (("topic", "topic_scores"), ("intent", "intent_scores")):
+                    getattr(scores, attr)[members] = np.concatenate(
+                        [np.asarray(r[key]) for r in results]
+                    )[:k]
+                scores.sent[members] = np.concatenate([np.asarray(r["sent"]) for r in results])[:k]
+        scores.labels = {
+            name: packed[:, j].astype(np.int32 if name in _INDEX_LABELS else np.float32)
+            for j, name in enumerate(kernels.LABEL_COLUMNS)
+        }
         t_end = time.perf_counter()
         self.last_timings = {
             "messages": float(n),
@@ -279,20 +302,13 @@ class Categorizer:
         for length in BUCKETS:
             for rows in {MIN_ROWS, self.batch_rows}:
                 shape = (rows, length)
-                if shape in self._shapes:
+                if (shape, False) in self._shapes:
                     continue
                 t0 = time.perf_counter()
-                arrays = (
-                    np.zeros(shape, np.int32),
-                    np.zeros(shape, np.int32),
-                    np.zeros(shape, np.int32),
-                    np.zeros(shape, np.bool_),
-                    np.zeros(rows, np.int32),
-                    np.zeros(rows, np.bool_),
-                )
+                arrays = (np.zeros((*shape, 4), np.int32), np.zeros((rows, 2), np.int32))
                 jax.block_until_ready(self._run_batch(arrays))
                 self.compile_seconds += time.perf_counter() - t0
-                self._shapes.add(shape)
+                self._shapes.add((shape, False))
         return self.compile_seconds - before
 
 

@@ -197,19 +197,46 @@ def decide_rules(
     }
 
 
-@partial(jax.jit, static_argnames=("n_topics", "n_intents"))
+LABEL_COLUMNS = (
+    "topic",
+    "topic_confidence",
+    "intent",
+    "intent_confidence",
+    "sentiment",
+    "sentiment_score",
+)
+
+
+@partial(jax.jit, static_argnames=("n_topics", "n_intents", "with_raw"))
 def score_and_decide(
-    tid: jax.Array,
-    pid: jax.Array,
-    pos: jax.Array,
-    caps: jax.Array,
-    n_tokens: jax.Array,
-    all_caps: jax.Array,
+    hits: jax.Array,
+    msgs: jax.Array,
     table: jax.Array,
     params: dict[str, jax.Array],
     n_topics: int,
     n_intents: int,
+    with_raw: bool = False,
 ) -> dict[str, jax.Array]:
-    """`score_batch` then `decide_rules`, compiled as one program per batch shape."""
-    raw = score_batch(tid, pid, pos, caps, n_tokens, all_caps, table, params, n_topics, n_intents)
-    return {**raw, **decide_rules(raw["topic_scores"], raw["intent_scores"], raw["sent"], params)}
+    """`score_batch` then `decide_rules`, compiled as one program per batch shape.
+
+    Inputs are packed: `hits` [B, L, 4] = (row, phrase row, position, capitals) per hit and
+    `msgs` [B, 2] = (token count, whole text in capitals) per message.
+
+    The labels come back packed in one [B, 6] float32 array (`LABEL_COLUMNS` order), so each
+    batch is one device-to-host copy; raw scores only when `with_raw`.
+    """
+    raw = score_batch(
+        hits[..., 0],
+        hits[..., 1],
+        hits[..., 2],
+        hits[..., 3] > 0,
+        msgs[:, 0],
+        msgs[:, 1] > 0,
+        table,
+        params,
+        n_topics,
+        n_intents,
+    )
+    out = decide_rules(raw["topic_scores"], raw["intent_scores"], raw["sent"], params)
+    packed = jnp.stack([out[c].astype(jnp.float32) for c in LABEL_COLUMNS], axis=1)
+    return {"packed": packed, **raw} if with_raw else {"packed": packed}

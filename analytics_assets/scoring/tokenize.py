@@ -132,6 +132,8 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
         .drop_nulls("tid")
         .with_columns(pl.col("tid").cast(pl.Int32) + 1)
     )
+    msg = hits["msg"].to_numpy()
+    tid = hits["tid"].to_numpy()
     caps = np.zeros(hits.height, np.bool_)
     shouty = frame.select(
         msg=pl.int_range(0, n, dtype=pl.Int32), text="text", keep="shouty", has_lower="has_lower"
@@ -145,15 +147,20 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
                 tid=pl.col("word").str.to_lowercase().cast(vocab, strict=False).to_physical() + 1,
             )
             .drop_nulls()
-            .unique()
-            .with_columns(pl.col("tid").cast(pl.Int32), caps=pl.lit(True))
         )
-        flagged = hits.join(words, on=["msg", "tid"], how="left", maintain_order="left")
-        caps = flagged["caps"].fill_null(False).to_numpy()
+        # Only hits of messages with capitals are looked at (a numpy mask, no join).
+        in_shouty = np.zeros(n, np.bool_)
+        in_shouty[shouty["msg"].to_numpy()] = True
+        candidates = np.flatnonzero(in_shouty[msg])
+        keys = msg[candidates].astype(np.int64) << 32 | tid[candidates].astype(np.int64)
+        caps_keys = words["msg"].to_numpy().astype(np.int64) << 32 | words["tid"].to_numpy().astype(
+            np.int64
+        )
+        caps[candidates] = np.isin(keys, caps_keys)
     return Tokenized(
-        msg=hits["msg"].to_numpy(),
+        msg=msg,
         pos=hits["pos"].to_numpy(),
-        tid=hits["tid"].to_numpy(),
+        tid=tid,
         caps=caps,
         n_tokens=frame["tok"].list.len().fill_null(0).cast(pl.Int32).to_numpy(),
         all_caps=all_caps.to_numpy(),

@@ -62,6 +62,7 @@ class Vocabulary:
     n_unigrams: int  # rows 0..n_unigrams-1 are unigrams (0 = padding)
     phrase_keys: np.ndarray  # sorted int64 keys: prefix_row * n_rows + next_tid
     phrase_rows: np.ndarray  # row id of the phrase for each key
+    phrase_start: np.ndarray  # bool per unigram row: can start a phrase
     tables: dict[str, np.ndarray]  # feature name -> array indexed by row id
     topic_prior: np.ndarray
     intent_prior: np.ndarray
@@ -342,6 +343,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     phrase_keys = np.asarray(keys, np.int64)[order] if keys else np.full(1, -1, np.int64)
     phrase_row_arr = np.asarray(rows, np.int32)[order] if rows else np.zeros(1, np.int32)
 
+    phrase_start = np.zeros(n_rows, np.bool_)
+    for ids in phrase_rows:
+        phrase_start[ids[0]] = True
     terms = pl.DataFrame(
         {"term": list(unigrams), "tid": list(unigrams.values())},
         schema={"term": pl.String(), "tid": pl.Int32()},
@@ -357,6 +361,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         n_unigrams=len(unigrams),
         phrase_keys=phrase_keys,
         phrase_rows=phrase_row_arr,
+        phrase_start=phrase_start,
         tables=tables,
         topic_prior=topic_prior,
         intent_prior=intent_prior,

@@ -206,8 +206,5 @@ def test_cpu_device_selection(monkeypatch: pytest.MonkeyPatch) -> None:
             select_device("gpu")
     cat = Categorizer(device="cpu")
     assert cat.device_name.startswith("cpu")
-    out = cat._run_batch(
-        tuple(np.zeros((256, 8), np.int32) for _ in range(3))
-        + (np.zeros((256, 8), np.bool_), np.zeros(256, np.int32), np.zeros(256, np.bool_))
-    )
-    assert next(iter(out["topic"].devices())).platform == "cpu"
+    out = cat._run_batch((np.zeros((256, 8, 4), np.int32), np.zeros((256, 2), np.int32)))
+    assert next(iter(out["packed"].devices())).platform == "cpu"
