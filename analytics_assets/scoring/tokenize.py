@@ -30,12 +30,15 @@ HEAD_CHARS = 4000
 TAIL_CHARS = 1000
 
 # One token per match, tried in this order:
+#   links      http(s)://... and www.... as one token (never in the vocabulary), so the ":/"
+#              of a URL is not read as an emoticon
 #   emoticons  :) :-( ;D :P :'( <3 </3 ^_^ T_T xD
 #   emoji      any Extended_Pictographic code point
 #   words      letters/marks/digits, with inner apostrophes (don't, n'est, l'app)
 #   punctuation runs of ! and ? (up to 3), ellipses, and , ; : as clause breaks
 TOKEN_PATTERN = (
-    r"(?:[:;=8][-o'^]?[)(\]\[dDpP/\\|*3oO@$])"
+    r"(?:https?://|www\.)\S+"
+    r"|(?:[:;=][-o'^]?[)(\]\[dDpP/\\|*3oO@$])"
     r"|(?:<3|</3|\^[_.]?\^|[tT]_[tT]|[xX][dD]\b)"
     r"|\p{Extended_Pictographic}"
     r"|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)*"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import product
@@ -155,7 +156,7 @@ class _Builder:
         """
         if term == "?":
             return [self.unigram(p) for p in PUNCTUATION if "?" in p]
-        if "'" in term:
+        if re.search(r"\w'\w", term):
             # The same features for the typographic apostrophe (don’t, n’est).
             return self._term_rows(term, where) + self._term_rows(term.replace("'", "’"), where)
         return self._term_rows(term, where)
@@ -164,6 +165,10 @@ class _Builder:
         tokens = split_terms(term)
         if not tokens:
             raise ValueError(f"{where}: term {term!r} has no tokens")
+        if "".join(tokens).replace("-", "") != "".join(term.lower().replace("-", " ").split()):
+            # Part of the term is not a token (e.g. "-_-"): it could never match as written.
+            # (Hyphens separate tokens: "e-mail" is the phrase "e mail".)
+            raise ValueError(f"{where}: term {term!r} does not tokenize as written: {tokens}")
         if len(tokens) > MAX_PHRASE_TOKENS:
             raise ValueError(
                 f"{where}: term {term!r} has {len(tokens)} tokens; at most {MAX_PHRASE_TOKENS}"
