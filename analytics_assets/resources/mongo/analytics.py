@@ -15,6 +15,7 @@ from typing import Any
 
 from analytics_assets.resources.mongo.base import WRITE_ID, Repository, _bson_value, utcnow
 from analytics_assets.resources.mongo.collections import ANALYTICS_REPORTS, PERIOD_TYPES
+from analytics_assets.resources.mongo.models import ReportDocument
 
 
 def report_id(period_type: str, period_key: str) -> str:
@@ -44,12 +45,14 @@ class ReportsRepository(Repository):
         self.collection.replace_one({"_id": stored["_id"]}, stored, upsert=True)
         return stored
 
-    def get_report(self, period_type: str, period_key: str) -> dict[str, Any] | None:
-        return self.collection.find_one({"_id": report_id(period_type, period_key)}, {WRITE_ID: 0})
+    def get_report(self, period_type: str, period_key: str) -> ReportDocument | None:
+        return self.collection.find_one(  # type: ignore[return-value]
+            {"_id": report_id(period_type, period_key)}, {WRITE_ID: 0}
+        )
 
-    def list_reports(self, period_type: str | None = None) -> list[dict[str, Any]]:
+    def list_reports(self, period_type: str | None = None) -> list[ReportDocument]:
         """Reports ordered by period type, then start."""
         flt = {"period_type": period_type} if period_type else {}
-        return self.find(
+        return self.find(  # type: ignore[return-value]
             flt, sort=[("period_type", 1), ("period_start", 1)], projection={WRITE_ID: 0}
         )

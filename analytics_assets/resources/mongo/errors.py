@@ -17,6 +17,7 @@ from pymongo import UpdateOne
 
 from analytics_assets.resources.mongo.base import WRITE_ID, Repository, utcnow
 from analytics_assets.resources.mongo.collections import PROCESSING_ERRORS
+from analytics_assets.resources.mongo.models import ErrorDocument, ErrorSummaryRow, RecordCounts
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, conform
 
 KEY = ("asset", "partition", "stage", "record_id")
@@ -65,7 +66,7 @@ def prepare_errors(asset: str, partition: str, errors: pl.DataFrame) -> pl.DataF
 class ErrorsRepository(Repository):
     collection_name = PROCESSING_ERRORS
 
-    def record_partition(self, asset: str, partition: str, errors: pl.DataFrame) -> dict[str, int]:
+    def record_partition(self, asset: str, partition: str, errors: pl.DataFrame) -> RecordCounts:
         """Record this attempt's errors of one asset partition; resolve the ones that went away.
 
         Returns `{"recorded": rows written, "new": keys seen for the first time, "resolved":
@@ -105,7 +106,7 @@ class ErrorsRepository(Repository):
             {"asset": asset, "partition": partition, "status": "open", WRITE_ID: {"$ne": write_id}},
             {"$set": {"status": "resolved", "resolved_at": now}},
         ).modified_count
-        return {"recorded": len(ops), "new": new, "resolved": resolved}
+        return RecordCounts(recorded=len(ops), new=new, resolved=resolved)
 
     def open_errors(
         self,
@@ -113,22 +114,22 @@ class ErrorsRepository(Repository):
         stage: str | None = None,
         partition: str | None = None,
         limit: int | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[ErrorDocument]:
         """Open errors, newest first (then by key), without bookkeeping fields."""
         flt: dict[str, Any] = {"status": "open"}
         for name, value in (("asset", asset), ("stage", stage), ("partition", partition)):
             if value is not None:
                 flt[name] = value
-        return self.find(
+        return self.find(  # type: ignore[return-value]
             flt,
             sort=[("last_seen", -1), *((k, 1) for k in KEY)],
             limit=limit,
             projection={"_id": 0, WRITE_ID: 0},
         )
 
-    def summary(self) -> list[dict[str, Any]]:
+    def summary(self) -> list[ErrorSummaryRow]:
         """Open error counts per asset and stage, with partitions affected and age."""
-        return self.aggregate(
+        return self.aggregate(  # type: ignore[return-value]
             [
                 {"$match": {"status": "open"}},
                 {

@@ -19,6 +19,7 @@ from analytics_assets.resources.mongo.base import (
     utcnow,
 )
 from analytics_assets.resources.mongo.collections import CONVERSATION_TRANSLATIONS
+from analytics_assets.resources.mongo.models import TranslationDocument
 
 REQUIRED = ("_id", "original", "translated", "source_language", "target_language", "backend")
 LOOKUP_CHUNK = 5000
@@ -27,14 +28,14 @@ LOOKUP_CHUNK = 5000
 class TranslationsRepository(Repository):
     collection_name = CONVERSATION_TRANSLATIONS
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, TranslationDocument]:
         """Cached documents by key; keys not cached are absent from the result."""
         wanted = list(dict.fromkeys(keys))
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, TranslationDocument] = {}
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
             for doc in self.collection.find({"_id": {"$in": chunk}}):
-                found[doc["_id"]] = doc
+                found[doc["_id"]] = doc  # type: ignore[assignment]
         return found
 
     def put_many(
