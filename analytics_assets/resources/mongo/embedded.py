@@ -12,6 +12,10 @@ would fail or corrupt data. Instead:
 * a client process (`ensure_server(P)`) reuses a live server (pid alive and it answers
   `ping`), and otherwise starts one while holding an `fcntl` lock on `P/server.lock`, so two
   processes racing to start a server end up with one;
+* a server that runs but answers slowly (busy with a long bulk write) is waited for, never
+  killed: other processes may be writing through it;
+* `server.json` is the server's lease: the server stops itself when the file disappears (its
+  data folder was deleted) or names another process, so no orphan keeps running;
 * `stop_server(P)` (or `--stop --path P`) sends SIGTERM, which stops the server cleanly
   (WiredTiger checkpoint) and removes the state file.
 
@@ -30,6 +34,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +43,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
+MODULE = "analytics_assets.resources.mongo.embedded"
 STATE_FILE = "server.json"
 LOCK_FILE = "server.lock"
 LOG_FILE = "server.log"
@@ -105,12 +111,35 @@ def ping(uri: str, timeout_ms: int = 1500) -> bool:
         client.close()
 
 
+def _is_server_process(pid: int, root: Path) -> bool:
+    """The pid runs this module's server for `root` (not a recycled pid of something else)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return True  # no /proc (macOS): the pid check and the ping have to do
+    if MODULE not in args or "--path" not in args or args.index("--path") + 1 >= len(args):
+        return False
+    given = Path(args[args.index("--path") + 1])
+    if not given.is_absolute():
+        try:
+            given = Path(os.readlink(f"/proc/{pid}/cwd")) / given
+        except OSError:
+            return False
+    return given.resolve() == root
+
+
+def _running(root: Path) -> ServerState | None:
+    """The recorded server if its process is alive (answering or not)."""
+    state = _read_state(root)
+    if state is None or not _pid_alive(state.pid) or not _is_server_process(state.pid, root):
+        return None
+    return state
+
+
 def live_server(path: str | Path) -> ServerState | None:
     """The server recorded under `path` if its process is alive and it answers `ping`."""
-    state = _read_state(Path(path))
-    if state is None or not _pid_alive(state.pid):
-        return None
-    return state if ping(state.uri) else None
+    state = _running(Path(path).resolve())
+    return state if state is not None and ping(state.uri) else None
 
 
 @contextlib.contextmanager
@@ -132,13 +161,21 @@ def ensure_server(path: str | Path, timeout_s: float = 60.0) -> str:
         return state.uri
     with _locked(root):
         # Another process may have started it while we waited for the lock.
-        state = live_server(root)
+        state = _running(root)
         if state is not None:
-            return state.uri
-        old = _read_state(root)
-        if old is not None and _pid_alive(old.pid):
-            # Alive but not answering: a wedged server still holds the storage lock.
-            _terminate(old.pid, timeout_s=10.0)
+            # Alive but slow to answer: busy (a long bulk write, a loaded machine). Never kill
+            # a server other processes may be writing through; wait for it instead.
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline and _pid_alive(state.pid):
+                if ping(state.uri, timeout_ms=5000):
+                    return state.uri
+                time.sleep(0.5)
+            if _pid_alive(state.pid):
+                raise EmbeddedServerError(
+                    f"embedded MongoDB server (pid {state.pid}) under {root} runs but did not "
+                    f"answer for {timeout_s:.0f} s; stop it with `python -m {MODULE} --stop "
+                    f"--path {root}` (log: {root / LOG_FILE})"
+                )
         (root / STATE_FILE).unlink(missing_ok=True)
         return _spawn(root, timeout_s).uri
 
@@ -156,7 +193,7 @@ def _spawn(root: Path, timeout_s: float) -> ServerState:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (project_root, env.get("PYTHONPATH")) if p)
     with open(root / LOG_FILE, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", __name__, "--path", str(root), "--port", "0"],
+            [sys.executable, "-m", MODULE, "--path", str(root), "--port", "0"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -209,7 +246,7 @@ def stop_server(path: str | Path, timeout_s: float = 30.0) -> bool:
     state = _read_state(root)
     if state is None:
         return False
-    running = _pid_alive(state.pid)
+    running = _pid_alive(state.pid) and _is_server_process(state.pid, root)
     if running:
         _terminate(state.pid, timeout_s)
     (root / STATE_FILE).unlink(missing_ok=True)
@@ -245,7 +282,20 @@ def serve(path: Path, port: int) -> None:
     host, bound_port = server.address
     _write_state(path, ServerState(pid=os.getpid(), host=host, port=bound_port))
     print(f"embedded MongoDB listening on {host}:{bound_port} (data {path / DATA_DIR})", flush=True)
+    threading.Thread(target=_watch_lease, args=(path,), name="lease", daemon=True).start()
     server.wait()
+
+
+def _watch_lease(path: Path, every_s: float = 5.0) -> None:
+    """`server.json` is the server's lease: when it disappears (the data folder was deleted)
+    or names another process, stop, instead of running on as an orphan nobody can reach."""
+    while True:
+        time.sleep(every_s)
+        state = _read_state(path)
+        if state is None or state.pid != os.getpid():
+            print("state file gone or taken over: stopping", flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
 
 
 def main(argv: list[str] | None = None) -> int:

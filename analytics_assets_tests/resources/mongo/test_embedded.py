@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -105,23 +108,51 @@ def test_concurrent_starts_share_one_server_and_data_persists(tmp_path: Path) ->
         client = MongoClient(uri)
         assert client.persist.docs.count_documents({}) == 5
         client.close()
+
+        # A server that is alive but does not answer (stopped here; in life: busy) is waited
+        # for, never killed: other processes may be writing through it.
+        os.kill(second.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(embedded.EmbeddedServerError, match="did not answer"):
+                embedded.ensure_server(path, timeout_s=2)
+            assert embedded._pid_alive(second.pid)
+        finally:
+            os.kill(second.pid, signal.SIGCONT)
+        assert embedded.ensure_server(path) == uri
+
+        # The state file is the server's lease: a wiped data folder must not leave an orphan.
+        (path / embedded.STATE_FILE).unlink()
+        deadline = time.monotonic() + 30
+        while embedded._pid_alive(second.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not embedded._pid_alive(second.pid)
     finally:
         embedded.stop_server(path)
 
 
-def test_stale_state_file_is_replaced_and_cli_stops(tmp_path: Path) -> None:
+@pytest.mark.parametrize("owner", ["dead", "recycled"])
+def test_stale_state_file_is_replaced_and_cli_stops(tmp_path: Path, owner: str) -> None:
+    """A state file left by a crash: its pid is gone, or now belongs to another process (here:
+    this test process, which must survive)."""
     path = tmp_path / "mongo"
     path.mkdir()
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    ).stdout.strip()
+    if owner == "dead":
+        pid = int(
+            subprocess.run(
+                [sys.executable, "-c", "import os; print(os.getpid())"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+    else:
+        pid = os.getpid()
     (path / embedded.STATE_FILE).write_text(
-        json.dumps({"pid": int(dead), "host": "127.0.0.1", "port": 1})
+        json.dumps({"pid": pid, "host": "127.0.0.1", "port": 1})
     )
     try:
         uri = embedded.ensure_server(path)
         state = embedded.live_server(path)
-        assert state is not None and state.uri == uri and state.pid != int(dead)
+        assert state is not None and state.uri == uri and state.pid != pid
     finally:
         stop = subprocess.run(
             [
