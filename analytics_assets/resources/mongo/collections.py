@@ -166,7 +166,7 @@ SPECS: tuple[CollectionSpec, ...] = (
     CollectionSpec(
         name=CONVERSATION_CATEGORIES,
         validator=_schema(
-            "conversation categories (one per conversation, category type and value)",
+            "conversation categories (one per conversation, category type, value and day)",
             required={
                 "category_id": _NONEMPTY,
                 "conversation_id": _NONEMPTY,
@@ -185,7 +185,8 @@ SPECS: tuple[CollectionSpec, ...] = (
             },
         ),
         indexes=(
-            _ix("category_unique", ("category_id", 1), unique=True),
+            # Per partition: a conversation active on two days has labels on both days.
+            _ix("category_unique", ("category_id", 1), ("partition", 1), unique=True),
             _ix("conversation", ("conversation_id", 1)),
             _ix(
                 "type_value_created",
@@ -195,7 +196,7 @@ SPECS: tuple[CollectionSpec, ...] = (
             ),
             _ix("partition", ("partition", 1)),
         ),
-        key_fields=("category_id",),
+        key_fields=("category_id", "partition"),
     ),
     CollectionSpec(
         name=CONVERSATION_TRANSLATIONS,

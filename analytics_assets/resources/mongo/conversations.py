@@ -3,8 +3,9 @@
 * `conversation_analytics`: one document per conversation and UTC day (key `conversation_id`
   + `date`, `date` a BSON date at midnight UTC, `partition` the daily partition key).
 * `conversation_messages`: one document per message row (one turn), key `message_id`.
-* `conversation_categories`: one label per conversation, type and value, key `category_id`
-  = `<conversation_id>_<category_type>_<category_value>`.
+* `conversation_categories`: one label per conversation, type, value and day, key
+  `category_id` (= `<conversation_id>_<category_type>_<category_value>`) + `partition`: a
+  conversation active on two days has each day's labels in that day's partition.
 
 The reference computed its figures in 22 views over one `conversations` collection; here the
 same figures are aggregation pipelines over these collections, restricted to the standard

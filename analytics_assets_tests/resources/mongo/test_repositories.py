@@ -229,8 +229,28 @@ def test_users_upsert_by_user_key(mongo_resource: MongoResource) -> None:
 
 
 def test_key_from_another_partition_moves(mongo_resource: MongoResource) -> None:
-    """A new-to-this-partition key that exists elsewhere: the insert collides, the retry moves
-    the document (one document per key, in the partition written last)."""
+    """A key new to this partition that exists in another one (a message whose created_at was
+    corrected to another day): the insert collides, the retry moves the document."""
+    repo = mongo_resource.messages()
+    message = {
+        "message_id": "m1",
+        "conversation_id": "c1",
+        "created_at": datetime(2025, 1, 2, 23, 59, tzinfo=UTC),
+    }
+    repo.replace_partition("2025-01-02", [message, {**message, "message_id": "m2"}])
+    moved_message = {**message, "created_at": datetime(2025, 1, 3, 0, 1, tzinfo=UTC)}
+    counts = repo.replace_partition("2025-01-03", [moved_message])
+    assert (counts.documents, counts.matched) == (1, 1)
+    assert repo.count() == 2
+    moved = repo.find({"message_id": "m1"})
+    assert [(d["partition"], d["created_at"]) for d in moved] == [
+        ("2025-01-03", moved_message["created_at"])
+    ]
+    assert [d["message_id"] for d in repo.partition_documents("2025-01-02")] == ["m2"]
+
+
+def test_categories_are_kept_per_day(mongo_resource: MongoResource) -> None:
+    """A conversation active on two days keeps each day's labels (same category_id)."""
     repo = mongo_resource.categories()
     label = {
         "category_id": "c1_topic_x",
@@ -238,13 +258,14 @@ def test_key_from_another_partition_moves(mongo_resource: MongoResource) -> None
         "category_type": "topic",
         "category_value": "x",
     }
-    repo.replace_partition("2025-01-02", [label, {**label, "category_id": "c2_topic_x"}])
-    counts = repo.replace_partition("2025-01-03", [{**label, "confidence_score": 0.7}])
-    assert (counts.documents, counts.matched) == (1, 1)
-    assert repo.count() == 2
-    moved = repo.find({"category_id": "c1_topic_x"})
-    assert [(d["partition"], d["confidence_score"]) for d in moved] == [("2025-01-03", 0.7)]
-    assert [d["category_id"] for d in repo.partition_documents("2025-01-02")] == ["c2_topic_x"]
+    repo.replace_partition("2025-01-02", [{**label, "confidence_score": 0.6}])
+    repo.replace_partition("2025-01-03", [{**label, "confidence_score": 0.9}])
+    repo.replace_partition("2025-01-02", [{**label, "confidence_score": 0.7}])  # re-run day 1
+    docs = repo.find({"category_id": "c1_topic_x"}, sort=[("partition", 1)])
+    assert [(d["partition"], d["confidence_score"]) for d in docs] == [
+        ("2025-01-02", 0.7),
+        ("2025-01-03", 0.9),
+    ]
 
 
 def test_invalid_document_fails_the_write_clearly(mongo_resource: MongoResource) -> None:
