@@ -100,10 +100,15 @@ def segment_thai(texts: pl.Series, thai_terms: list[str]) -> pl.Series:
         return texts
     terms = sorted(set(thai_terms), key=lambda t: (-len(t), t))
     frame = pl.DataFrame({"text": texts, "thai": has_thai})
+    # Thai writes a space where other languages put a comma or a full stop: it becomes a
+    # clause break (",") before the segmenter adds its own spaces around words.
+    segmented = (
+        pl.col("text")
+        .str.replace_all(r"\s+", " , ")
+        .str.replace_many(terms, [f" {t} " for t in terms], leftmost=True)
+    )
     return frame.select(
-        pl.when(pl.col("thai"))
-        .then(pl.col("text").str.replace_many(terms, [f" {t} " for t in terms], leftmost=True))
-        .otherwise(pl.col("text"))
+        pl.when(pl.col("thai")).then(segmented).otherwise(pl.col("text"))
     ).to_series()
 
 

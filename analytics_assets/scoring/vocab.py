@@ -65,7 +65,6 @@ class Vocabulary:
     phrase_rows: np.ndarray  # row id of the phrase for each key
     phrase_start: np.ndarray  # bool per unigram row: can start a phrase
     tables: dict[str, np.ndarray]  # feature name -> array indexed by row id
-    topic_prior: np.ndarray
     intent_prior: np.ndarray
     intent_start: np.ndarray
     intent_end: np.ndarray
@@ -235,7 +234,6 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     settings = {**DEFAULT_SETTINGS, **{k: float(v) for k, v in (doc.get("settings") or {}).items()}}
     b = _Builder(topics, intents)
 
-    topic_prior = np.zeros(len(topics), np.float32)
     intent_prior = np.zeros(len(intents), np.float32)
     intent_start = np.zeros(len(intents), np.float32)
     intent_end = np.zeros(len(intents), np.float32)
@@ -259,7 +257,6 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
 
     for i, name in enumerate(topics):
         spec = doc["topics"][name] or {}
-        topic_prior[i] = float(spec.get("prior", 0.0))
         topic_mag[i] = float((spec.get("sentiment") or {}).get("magnitude", 0.0))
         add_terms("topic", i, name, spec)
     for i, name in enumerate(intents):
@@ -368,7 +365,6 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         phrase_rows=phrase_row_arr,
         phrase_start=phrase_start,
         tables=tables,
-        topic_prior=topic_prior,
         intent_prior=intent_prior,
         intent_start=intent_start,
         intent_end=intent_end,

@@ -208,3 +208,13 @@ def test_cpu_device_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cat.device_name.startswith("cpu")
     out = cat._run_batch((np.zeros((256, 8, 4), np.int32), np.zeros((256, 2), np.int32)))
     assert next(iter(out["packed"].devices())).platform == "cpu"
+
+
+def test_repeated_texts_are_scored_once_with_identical_results(cat: Categorizer) -> None:
+    base = ["hi", "thanks a lot!", "my withdrawal is late", "ถอนเงินไม่ได้ครับ", "Is it free?"]
+    texts = base * 5_000  # 25,000 rows, 5 distinct: takes the deduplicating path
+    df = cat.categorize(texts)
+    assert cat.last_timings["distinct"] == 5
+    assert df.height == len(texts)
+    assert_frame_equal(df.head(5), cat.categorize(base), rtol=1e-5, atol=1e-6)
+    assert_frame_equal(df.tail(5), df.head(5))
