@@ -11,6 +11,7 @@ ingestion and categorization, also when an old day is re-ingested or retried; fo
 before.
 """
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
@@ -146,6 +147,16 @@ def standard_checks(asset_name: str, extra: Sequence[tuple[str, str]]) -> list[A
     return specs + [AssetCheckSpec(n, asset=asset_name, description=d) for n, d in extra]
 
 
+def timings(started: float, computed: float) -> dict[str, float]:
+    """Where the step's time went: reading + computing, then MongoDB (read by people and by
+    benchmarks/graph_1m.py; the Parquet write follows in the IO manager)."""
+    now = time.perf_counter()
+    return {
+        "compute_seconds": round(computed - started, 3),
+        "mongo_seconds": round(now - computed, 3),
+    }
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "–"
@@ -195,8 +206,10 @@ def conversation_analytics(
     first/last message, duration, messages, tokens, cost, latency, errors, dominant topic and
     intent, sentiment at start/end and its trend, languages. Parquet + MongoDB
     `conversation_analytics` (replaced per day, keyed by conversation id and date)."""
+    started = time.perf_counter()
     messages, _, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
     rows = build_conversations(prepared)
+    computed = time.perf_counter()
     docs = conversation_docs(rows)
     repo = mongo.conversations()
     written = 0
@@ -206,6 +219,7 @@ def conversation_analytics(
     yield Output(
         rows,
         metadata={
+            **timings(started, computed),
             "conversations": rows.height,
             "messages": int(rows["message_count"].sum()) if rows.height else 0,
             "new_conversations": int(rows["new_conversation"].sum()) if rows.height else 0,
@@ -350,6 +364,7 @@ def user_analytics(
 
     state(D) = state(D-1) + rows of D (the previous partition is an input), so re-running a
     day recomputes the same state instead of adding the day again."""
+    started_at = time.perf_counter()
     keys = list(context.partition_keys)
     days = [date.fromisoformat(k) for k in keys]
     before = days[0] - timedelta(days=1)
@@ -386,12 +401,14 @@ def user_analytics(
         active.update(state.filter(pl.col("active_today"))["user_key"].to_list())
         active.update(started.filter(pl.col("date") == day)["user_key"].drop_nulls().to_list())
     out = pl.concat(states, how="vertical")
+    computed = time.perf_counter()
 
     written, skipped = _write_users(mongo, state, active, days[-1])
     last = state
     yield Output(
         out,
         metadata={
+            **timings(started_at, computed),
             "users": last.height,
             "active_users": last.filter(pl.col("active_today")).height,
             "users_written_to_mongo": written,

@@ -23,6 +23,7 @@ per partition (a re-ingested day resolves errors that went away), which the mate
 metadata of the raw assets only gives per run.
 """
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -128,6 +129,7 @@ def materialize_reports(
     categorized_messages: pl.LazyFrame,
 ) -> Iterator[Output | AssetCheckResult]:
     """Build, store and check the report of every period of the run (one, or a range)."""
+    started = time.perf_counter()
     messages, _, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
     periods = [period_for(period_type, date.fromisoformat(k)) for k in context.partition_keys]
     for key, period in zip(context.partition_keys, periods, strict=True):
@@ -158,6 +160,7 @@ def materialize_reports(
 
     frame = report_frame(reports)
     metadata: dict[str, Any] = {
+        "seconds": round(time.perf_counter() - started, 3),
         "periods": len(reports),
         "messages": sum(r["messages"] for r in reports),
         "headline": MetadataValue.md(headline_markdown(reports[-12:])),
