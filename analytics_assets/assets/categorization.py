@@ -22,13 +22,13 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
-    AutomationCondition,
     BackfillPolicy,
     MetadataValue,
     Output,
     asset,
 )
 
+from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.scoring import ScoringResource
@@ -74,7 +74,7 @@ def distribution_markdown(df: pl.DataFrame, column: str) -> MetadataValue:
 @asset(
     partitions_def=DAILY_PARTITIONS,
     backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=FOLLOW_UPSTREAM,
     group_name=CATEGORIZATION_GROUP,
     ins={"raw_messages": AssetIn("raw_messages")},
     metadata={"partition_expr": "created_at"},
