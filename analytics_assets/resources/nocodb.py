@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import polars as pl
@@ -42,6 +41,7 @@ from dagster import EnvVar, get_dagster_logger
 from pydantic import Field, PrivateAttr
 from requests.adapters import HTTPAdapter
 
+from analytics_assets.http_headers import parse_retry_after
 from analytics_assets.resources.source import SourceResource
 from analytics_assets.schemas import (
     CONVERSATION_TIMESTAMPS,
@@ -266,24 +266,6 @@ class Page:
     is_last_page: bool
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    """`Retry-After` as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 class NocoDBClient:
     """A small NocoDB v2 client: one pooled `requests.Session`, retries, clear errors.
 
@@ -371,7 +353,7 @@ class NocoDBClient:
                 elif status >= 500 or status in RETRY_STATUSES:
                     last_problem = f"HTTP {status}: {self._scrub(response.text[:300])}"
                     if status == 429:
-                        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
                         if retry_after is not None:
                             wait = min(retry_after, self.retry_after_max_s)
                 else:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
+from analytics_assets.http_headers import parse_retry_after
 from analytics_assets.translation.base import (
     FatalTranslationError,
     QuotaExceededError,
@@ -23,24 +22,6 @@ from analytics_assets.translation.base import (
 )
 
 _MAX_ERROR_TEXT = 200
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def server_error_text(response: requests.Response) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from analytics_assets.http_headers import parse_retry_after
 from analytics_assets.translation.base import (
     BatchLimits,
     FatalTranslationError,
@@ -17,7 +18,6 @@ from analytics_assets.translation.base import (
     TranslationError,
 )
 from analytics_assets.translation.deepl_backend import DeepLTranslator, deepl_target
-from analytics_assets.translation.http import parse_retry_after
 from analytics_assets.translation.libretranslate import LibreTranslateTranslator
 from analytics_assets.translation.openai_compat import OpenAICompatTranslator
 from analytics_assets_tests.fixtures.translation_servers import (
