@@ -16,8 +16,9 @@ Rules, in the order applied (constants live in the taxonomy `settings`):
 * sentiment per hit: lexicon valence (-4..4); boosters/dampeners up to 3 tokens before in the
   same clause add +-b with decay; an ALL-CAPS word in a mixed-case text adds emphasis; a negator
   up to 3 tokens before (or, for post-posed negators like German "nicht", 2 tokens after) in
-  the same clause multiplies by `negation_scalar`; hits before a contrast word ("but", "aber",
-  "pero", "mais", "แต่" ...) count `contrast_before`, hits after it `contrast_after`;
+  the same clause multiplies by `negation_scalar` (never for emoticons and emoji); hits before
+  a contrast word ("but", "aber", "pero", "mais", "แต่" ...) count `contrast_before`, hits
+  after it `contrast_after`;
   exclamation marks (up to 4) and repeated question marks amplify the sum, which is squashed to
   [-1, 1] as `s / sqrt(s^2 + alpha)`. `mixed` when both the positive and the negative mass reach
   `mixed_min` and the weaker is at least `mixed_ratio` of the stronger.
@@ -70,6 +71,7 @@ def score_batch(
     valence, booster, booster_after = scal[..., 0], scal[..., 1], scal[..., 2]
     neg_before, neg_after, contrast = scal[..., 3], scal[..., 4], scal[..., 5]
     brk, qmark, excl = scal[..., 6] * validf, scal[..., 7], scal[..., 8]
+    fixed = scal[..., 10] > 0
 
     # Clauses: a break token closes the clause it is in.
     clause = jnp.cumsum(brk, axis=1) - brk
@@ -125,7 +127,8 @@ def score_batch(
         boost = boost + jnp.where(close, _shift_left(booster_after, k, 0.0) * decays[k - 1], 0.0)
     shout = (caps & ~all_caps[:, None]).astype(jnp.float32)
     v = v + sign * (boost + params["caps_increment"] * shout)
-    v = jnp.where(negated, v * params["negation_scalar"], v)
+    # Emoticons and emoji are never negated ("still no cheque :(").
+    v = jnp.where(negated & ~fixed, v * params["negation_scalar"], v)
 
     # Polarity masses for `mixed` are taken before the contrast weighting: "love X but Y is
     # terrible" holds strong evidence of both even though the verdict leans to the second part.

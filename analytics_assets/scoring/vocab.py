@@ -140,6 +140,7 @@ class _Builder:
                 "neg_before": False,
                 "neg_after": False,
                 "contrast": False,
+                "fixed": False,
             },
         )
 
@@ -203,6 +204,7 @@ SCALAR_FEATURES = (
     "qmark",
     "excl",
     "span",
+    "fixed",
 )
 
 
@@ -277,8 +279,12 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         for row in _read_tsv(p):
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>valence, got {row!r}")
+            # Emoticons and emoji state the writer's mood outright: a negator before them
+            # ("still no cheque :(") does not flip them.
+            fixed = p.name == "sentiment_emoji.tsv" or not re.search(r"[^\W\d_]", row[0])
             for r in b.term_row(row[0], str(p)):
                 b._row(r)["valence"].append(float(row[1]))
+                b._row(r)["fixed"] = b._row(r)["fixed"] or fixed
     if lex.get("modifiers"):
         rel = lex["modifiers"]
         p = base / rel if (base / rel).exists() else default_base / rel
@@ -319,6 +325,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         "qmark": np.zeros(n_rows, np.float32),
         "excl": np.zeros(n_rows, np.float32),
         "span": np.ones(n_rows, np.float32),
+        "fixed": np.zeros(n_rows, np.float32),
     }
     for row, f in feats.items():
         tables["topic"][row] = f["topic"]
@@ -329,6 +336,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         tables["neg_before"][row] = float(f["neg_before"])
         tables["neg_after"][row] = float(f["neg_after"])
         tables["contrast"][row] = float(f["contrast"])
+        tables["fixed"][row] = float(f["fixed"])
     for p in PUNCTUATION:
         row = unigrams[p]
         tables["brk"][row] = 1.0

@@ -81,6 +81,9 @@ def test_negation_flips_polarity(cat: Categorizer) -> None:
     # Post-posed German negation and French ne ... pas.
     assert one(cat, "Die App gefällt mir nicht")["sentiment"] == "negative"
     assert one(cat, "Ce n'est pas bon")["sentiment"] == "negative"
+    # Emoticons and emoji are not flipped by a negator before them.
+    assert one(cat, "Still no money :(")["sentiment"] == "negative"
+    assert one(cat, "not bad at all :)")["sentiment"] == "positive"
 
 
 def test_intensifiers_dampeners_caps_and_exclamation(cat: Categorizer) -> None:
