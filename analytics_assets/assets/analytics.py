@@ -22,6 +22,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
+    AssetKey,
     BackfillPolicy,
     MetadataValue,
     Output,
@@ -344,8 +345,9 @@ PREVIOUS_DAY = TimeWindowPartitionMapping(
         [
             (
                 "state_is_continuous",
-                "The state of the day before was found (or this is the first day): no day "
-                "of activity is missing from the cumulative figures.",
+                "The state of the day before was found (or this is the first day, or no "
+                "earlier day was ingested): no ingested day of activity is missing from the "
+                "cumulative figures.",
             )
         ],
     ),
@@ -372,7 +374,12 @@ def user_analytics(
     # An empty stored state and a missing one load alike: ask the instance which it is.
     first_day = DAILY_PARTITIONS.get_first_partition_key()
     materialized = context.instance.get_materialized_partitions(context.asset_key)
-    continuous = keys[0] == first_day or before.isoformat() in materialized
+    # Continuous also when no earlier day was ever ingested: then there is no activity the
+    # state could be missing (a fresh deployment that starts after PARTITIONS_START_DATE).
+    ingested_before = any(
+        k < keys[0] for k in context.instance.get_materialized_partitions(AssetKey("raw_messages"))
+    )
+    continuous = keys[0] == first_day or before.isoformat() in materialized or not ingested_before
     if not continuous:
         context.log.warning(
             f"user_analytics: no state stored for {before}; starting from an empty state "

@@ -44,9 +44,8 @@ MONTH = {
 
 def run(lake: Path, mongo: MongoResource, instance: DagsterInstance, **kwargs: Any):
     resources = {"io_manager": PolarsParquetIOManager(base_path=str(lake)), "mongo": mongo}
-    return materialize(
-        [*UPSTREAM, *ASSETS], selection=SELECTION, resources=resources, instance=instance, **kwargs
-    )
+    kwargs.setdefault("selection", SELECTION)
+    return materialize([*UPSTREAM, *ASSETS], resources=resources, instance=instance, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +218,29 @@ def test_rerunning_a_day_replaces_and_never_double_counts(month) -> None:
     ]
     assert meta["users_skipped_newer_in_mongo"].value > 0
     assert date.fromisoformat(day) < date(2025, 1, 31)
+
+
+def test_state_continuity_check_knows_what_was_ingested(tmp_path: Path, mongo_server) -> None:
+    """Starting mid-history is continuous when no earlier day was ingested (a fresh
+    deployment), and flagged when an earlier day was ingested but its state is missing."""
+    from dagster import AssetMaterialization
+
+    lake = tmp_path / "lake"
+    write_lake(lake, build())
+    mongo: MongoResource = mongo_server.resource(database="analytics_continuity_tests")
+
+    def check(instance: DagsterInstance, day: str) -> bool:
+        result = run(lake, mongo, instance, selection=["user_analytics"], partition_key=day)
+        assert result.success
+        (evaluation,) = [
+            e for e in result.get_asset_check_evaluations() if e.check_name == "state_is_continuous"
+        ]
+        return evaluation.passed
+
+    with DagsterInstance.ephemeral() as instance:
+        assert check(instance, "2025-01-15")  # nothing ingested before: nothing missing
+        instance.report_runless_asset_event(
+            AssetMaterialization("raw_messages", partition="2025-01-10")
+        )
+        assert not check(instance, "2025-01-20")  # 01-10 was ingested, state of 01-19 missing
+        assert check(instance, "2025-01-16")  # the state of 01-15 exists
