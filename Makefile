@@ -41,4 +41,5 @@ clean:
 
 # The committed instance config goes into DAGSTER_HOME (SQLite storage, queued runs).
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
