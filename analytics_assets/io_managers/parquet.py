@@ -484,7 +484,8 @@ class PolarsParquetIOManager(ConfigurableIOManager):
                     message + "; materialize them first, or set allow_missing_partitions=True "
                     "in the input's metadata to skip them"
                 )
-            context.log.warning(message + "; skipped (allow_missing_partitions)")
+            # The consumer asked for this (input metadata), so it is information, not a warning.
+            context.log.info(message + "; skipped (allow_missing_partitions)")
         present = {k: paths[k] for k in keys if exists[paths[k]]}
 
         if mode.as_dict:
