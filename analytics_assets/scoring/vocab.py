@@ -307,6 +307,12 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
                 else:
                     raise ValueError(f"{p}: unknown modifier kind {kind!r} for {term!r}")
 
+    # Plain words: tokens with no weights, so the Thai segmenter matches them whole and a
+    # shorter term inside them ("ช้า" in "เช้า") does not fire.
+    for rel in lex.get("words", []):
+        p = base / rel if (base / rel).exists() else default_base / rel
+        for row in _read_tsv(p):
+            b.unigram(row[0])
     for p in PUNCTUATION:
         b.unigram(p)
     unigrams, phrase_rows, feats = b.finish()
