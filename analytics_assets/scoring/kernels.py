@@ -42,6 +42,16 @@ def _shift_left(x: jax.Array, k: int, fill: int | float) -> jax.Array:
     return jnp.concatenate([x[:, k:], pad], axis=1)
 
 
+def _cumsum(x: jax.Array) -> jax.Array:
+    """Prefix sum along the hits axis as a log-depth scan.
+
+    XLA on CPU lowers `jnp.cumsum` / `lax.cummin` to a windowed reduction that costs O(L^2) per
+    row (a 64-hit batch took 17x an 8-hit one); `associative_scan` costs O(L log L). The inputs
+    are small whole numbers, so the sums are exact either way.
+    """
+    return jax.lax.associative_scan(jnp.add, x, axis=1)
+
+
 @partial(jax.jit, static_argnames=("n_topics", "n_intents"))
 def score_batch(
     tid: jax.Array,
@@ -74,10 +84,12 @@ def score_batch(
     fixed = scal[..., 10] > 0
 
     # Clauses: a break token closes the clause it is in.
-    clause = jnp.cumsum(brk, axis=1) - brk
+    clause = _cumsum(brk) - brk
     first = (clause == 0).astype(jnp.float32)
     idx = jnp.arange(length, dtype=jnp.int32)[None, :]
-    next_break = jax.lax.cummin(jnp.where(brk > 0, idx, length), axis=1, reverse=True)
+    next_break = jax.lax.associative_scan(
+        jnp.minimum, jnp.where(brk > 0, idx, length), reverse=True, axis=1
+    )
     q_end = jnp.take_along_axis(qmark, jnp.clip(next_break, 0, length - 1), axis=1)
     q_end = jnp.where(next_break < length, q_end, 0.0)
 
@@ -136,7 +148,7 @@ def score_batch(
     neg_mass = jnp.sum(jnp.maximum(-v, 0.0), axis=1)
 
     contrast = contrast * validf
-    seen = jnp.cumsum(contrast, axis=1)
+    seen = _cumsum(contrast)
     after = (seen - contrast) > 0
     before = (seen[:, -1:] - seen) > 0
     v = v * jnp.where(
