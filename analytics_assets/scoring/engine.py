@@ -120,8 +120,9 @@ def _window(
 ) -> tuple[Tokenized, np.ndarray, np.ndarray, np.ndarray]:
     """Per-hit rank within its message, after keeping head/tail windows of long messages."""
     counts = np.bincount(tok.msg, minlength=n)
-    starts = np.cumsum(counts) - counts
-    rank = np.arange(tok.msg.shape[0]) - starts[tok.msg]
+    # int32 halves the memory traffic of these passes over every hit.
+    starts = (np.cumsum(counts) - counts).astype(np.int32)
+    rank = np.arange(tok.msg.shape[0], dtype=np.int32) - starts[tok.msg]
     if counts.size and counts.max(initial=0) > MAX_HITS:
         cm = counts[tok.msg]
         keep = (cm <= MAX_HITS) | (rank < MAX_HITS - TAIL_HITS) | (rank >= cm - TAIL_HITS)
@@ -135,8 +136,8 @@ def _window(
         )
         pid = pid[keep]
         counts = np.bincount(tok.msg, minlength=n)
-        starts = np.cumsum(counts) - counts
-        rank = np.arange(tok.msg.shape[0]) - starts[tok.msg]
+        starts = (np.cumsum(counts) - counts).astype(np.int32)
+        rank = np.arange(tok.msg.shape[0], dtype=np.int32) - starts[tok.msg]
     return tok, pid, counts, rank
 
 
@@ -173,6 +174,7 @@ class Categorizer:
         # closed over: a call then passes two arrays instead of flattening ~30 pytree leaves,
         # which halves the per-batch dispatch cost on CPU.
         self._kernels = {raw: self._make_kernel(raw) for raw in (False, True)}
+        self._on_default_device = self.device == jax.devices()[0]
         self.topic_names = [*v.topics, TOPIC_FALLBACK]
         self.intent_names = list(v.intents)
         self.weights = None
@@ -204,6 +206,10 @@ class Categorizer:
         """One padded batch: `hits` [B, L, 4] (tid, pid, pos, caps), `msgs` [B, 2]
         (token count, all-caps), packed so each batch is one batched host-to-device copy
         (committed to the chosen device, which decides where the program runs)."""
+        if self._on_default_device:
+            # Host arrays go straight into the call (jit copies them to the default device),
+            # which skips `device_put`'s per-call overhead (~0.4 ms a batch on CPU).
+            return self._kernels[with_raw](*arrays)
         hits, msgs = jax.device_put(arrays, self.device)
         return self._kernels[with_raw](hits, msgs)
 
