@@ -221,3 +221,14 @@ def test_repeated_texts_are_scored_once_with_identical_results(cat: Categorizer)
     assert df.height == len(texts)
     assert_frame_equal(df.head(5), cat.categorize(base), rtol=1e-5, atol=1e-6)
     assert_frame_equal(df.tail(5), df.head(5))
+
+
+def test_chat_and_tweet_vocabulary(cat: Categorizer) -> None:
+    """Interjections, slang and emoticons from `sentiment_en_social.tsv`."""
+    assert one(cat, "whew, finally done. hurrah!")["sentiment"] == "positive"
+    assert one(cat, "ugh, the app crashed again smh")["sentiment"] == "negative"
+    assert one(cat, "Oh no, my withdrawal failed")["sentiment"] == "negative"
+    assert one(cat, "Can't wait for the new version")["sentiment"] == "positive"
+    assert one(cat, "thanks =)")["sentiment"] == "positive"
+    # A polite decline is not a complaint: "no" is only weakly negative and the phrase wins.
+    assert one(cat, "no thanks")["sentiment"] == "neutral"
