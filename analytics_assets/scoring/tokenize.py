@@ -32,14 +32,17 @@ TAIL_CHARS = 1000
 # One token per match, tried in this order:
 #   links      http(s)://... and www.... as one token (never in the vocabulary), so the ":/"
 #              of a URL is not read as an emoticon
-#   emoticons  :) :-( ;D :P :'( <3 </3 ^_^ T_T xD
+#   emoticons  :) :-( ;D :P :'( <3 </3 ^_^ T_T xD; :c :S :l -_- >_< (: (the letter mouths
+#              and :3 <3 only at a word end, so "Note:Some" stays words and "10:30" is a
+#              time); the HTML-escaped heart "&lt;3" of scraped tweets too
 #   emoji      any Extended_Pictographic code point
 #   words      letters/marks/digits, with inner apostrophes (don't, n'est, l'app)
 #   punctuation runs of ! and ? (up to 3), ellipses, and , ; : as clause breaks
 TOKEN_PATTERN = (
     r"(?:https?://|www\.)\S+"
-    r"|(?:[:;=][-o'^]?[)(\]\[dDpP/\\|*3oO@$])"
-    r"|(?:<3|</3|\^[_.]?\^|[tT]_[tT]|[xX][dD]\b)"
+    r"|(?:[:;=][-o'^]?[)(\]\[dDpP/\\|*oO@$])"
+    r"|(?:</?3+\b|&lt;/?3+\b|\^[_.]?\^|[tT]_[tT]|[xX][dD]\b)"
+    r"|(?:[:;=]-?[cCsSlL3]\b|-_-|>[_.]<|\(:)"
     r"|\p{Extended_Pictographic}"
     r"|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)*"
     r"|[!?¡¿]{1,3}|\.{1,3}|[,;:]"

@@ -232,3 +232,23 @@ def test_chat_and_tweet_vocabulary(cat: Categorizer) -> None:
     assert one(cat, "thanks =)")["sentiment"] == "positive"
     # A polite decline is not a complaint: "no" is only weakly negative and the phrase wins.
     assert one(cat, "no thanks")["sentiment"] == "neutral"
+
+
+def test_emoticon_edge_cases(cat: Categorizer) -> None:
+    """Letter-mouth emoticons, the HTML-escaped heart, and times that are not emoticons."""
+    assert one(cat, "I ate it all. :c")["sentiment"] == "negative"
+    assert one(cat, "the meeting again -_-")["sentiment"] == "negative"
+    assert one(cat, "miss you all &lt;3")["sentiment"] == "positive"
+    assert one(cat, "see you (:")["sentiment"] == "positive"
+    # ":3" and ":S" only at a word end: a time and a label stay neutral.
+    assert one(cat, "The call is at 10:30")["sentiment"] == "neutral"
+    assert one(cat, "Note:Some fields changed")["sentiment"] == "neutral"
+    assert one(cat, "Lunch in <30 minutes")["sentiment"] == "neutral"
+
+
+def test_verb_senses_of_mean_and_wonder_are_neutral(cat: Categorizer) -> None:
+    """ "I mean" / "I wonder" are hedges; the adjective senses keep their valence."""
+    assert one(cat, "I mean the blue one")["sentiment"] == "neutral"
+    assert one(cat, "I wonder if the office is open on Sunday")["sentiment"] == "neutral"
+    assert one(cat, "That was really mean of him")["sentiment"] == "negative"
+    assert one(cat, "Your help means a lot")["sentiment"] == "positive"
