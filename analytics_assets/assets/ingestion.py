@@ -28,7 +28,6 @@ from analytics_assets.ingestion.normalize import (
 from analytics_assets.partitions import DAILY_PARTITIONS, day_window
 from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.resources.source import SourceResource
-from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA
 
 INGESTION_GROUP = "ingestion"
 
@@ -48,6 +47,7 @@ def _ingest(
     context: AssetExecutionContext,
     *,
     asset_name: str,
+    source: SourceResource,
     fetch: Callable,
     normalize: Callable[..., Normalized],
     mongo: MongoResource,
@@ -75,11 +75,7 @@ def _ingest(
         )
 
     rows = pl.concat(frames, how="vertical")
-    rejected = (
-        pl.concat(errors, how="vertical")
-        if errors
-        else pl.DataFrame(schema=PROCESSING_ERRORS_SCHEMA)
-    )
+    rejected = pl.concat(errors, how="vertical")
     by_reason = (
         rejected.group_by("reason").len().sort("reason").to_dicts() if rejected.height else []
     )
@@ -103,7 +99,7 @@ def _ingest(
                     f"| {d['partition']} | {d['rows']} | {d['rejected']} |" for d in per_day
                 )
             ),
-            "source": fetch.__self__.source_name if hasattr(fetch, "__self__") else "unknown",
+            "source": source.source_name,
         },
     )
     duplicates = rows.height - rows["id"].n_unique()
@@ -137,6 +133,7 @@ def raw_conversations(
     yield from _ingest(
         context,
         asset_name="raw_conversations",
+        source=source,
         fetch=source.fetch_conversations,
         normalize=normalize_conversations,
         mongo=mongo,
@@ -158,6 +155,7 @@ def raw_messages(
     yield from _ingest(
         context,
         asset_name="raw_messages",
+        source=source,
         fetch=source.fetch_messages,
         normalize=normalize_messages,
         mongo=mongo,
