@@ -29,6 +29,7 @@ from analytics_assets.scoring import kernels
 from analytics_assets.scoring.device import describe, select_device
 from analytics_assets.scoring.tokenize import Tokenized, as_text_series, tokenize
 from analytics_assets.scoring.vocab import (
+    SCALAR_FEATURES,
     SENTIMENTS,
     TOPIC_FALLBACK,
     Vocabulary,
@@ -47,6 +48,8 @@ DEDUP_MAX_SHARE = 0.8
 # Small batches keep the working set in CPU cache (2048 rows measured ~3x faster per message
 # than 32768 on CPU); a GPU run can raise it with SCORING_BATCH_SIZE.
 DEFAULT_BATCH_ROWS = 2048
+# Texts tokenized per slice: the kernels of one slice run while the next is tokenized.
+CHUNK_TEXTS = 200_000
 
 RESULT_SCHEMA = pl.Schema(
     {
@@ -115,30 +118,52 @@ def find_phrases(tok: Tokenized, vocab: Vocabulary) -> np.ndarray:
     return pid
 
 
-def _window(
-    tok: Tokenized, pid: np.ndarray, n: int
-) -> tuple[Tokenized, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-hit rank within its message, after keeping head/tail windows of long messages."""
-    counts = np.bincount(tok.msg, minlength=n)
-    # int32 halves the memory traffic of these passes over every hit.
-    starts = (np.cumsum(counts) - counts).astype(np.int32)
-    rank = np.arange(tok.msg.shape[0], dtype=np.int32) - starts[tok.msg]
+def scoring_table(vocab: Vocabulary) -> np.ndarray:
+    """`pack_tables` with phrases folded in, so the kernel gathers one row per hit.
+
+    A phrase row becomes "its first token plus the phrase": the token's features, the phrase's
+    topic and intent weights added to the token's (the kernel used to add them per hit, and the
+    float32 sum is the same), and the phrase's valence and span in two extra columns (zero for
+    words). A hit where a phrase starts then uses the phrase row, any other hit its own row.
+    """
+    base = pack_tables(vocab)
+    n_rows, width = base.shape
+    if n_rows >= kernels.MAX_ROWS:
+        raise ValueError(f"{n_rows} vocabulary rows; a packed hit holds {kernels.MAX_ROWS}")
+    ti = len(vocab.topics) + len(vocab.intents)
+    first = np.arange(n_rows)
+    ok = vocab.phrase_keys >= 0
+    first[vocab.phrase_rows[ok]] = vocab.phrase_keys[ok] // n_rows
+    # A 3-token phrase's key starts with its 2-token prefix row: follow it to the first token.
+    first = first[first]
+    phrase = np.arange(n_rows) >= vocab.n_unigrams
+    out = np.zeros((n_rows, width + kernels.EXTRA_FEATURES), np.float32)
+    out[:, :width] = base[first]
+    out[phrase, :ti] = base[first[phrase], :ti] + base[phrase, :ti]
+    out[phrase, width] = base[phrase, ti + SCALAR_FEATURES.index("valence")]
+    out[phrase, width + 1] = base[phrase, ti + SCALAR_FEATURES.index("span")]
+    return out
+
+
+def hit_codes(tok: Tokenized, vocab: Vocabulary) -> np.ndarray:
+    """One int32 per hit: scoring-table row << ROW_SHIFT | position << 1 | capitals."""
+    pid = find_phrases(tok, vocab)
+    row = np.where(pid > 0, pid, tok.tid).astype(np.int32)
+    pos = np.minimum(tok.pos, (1 << kernels.POS_BITS) - 1).astype(np.int32)
+    return (row << kernels.ROW_SHIFT) | (pos << 1) | tok.caps.astype(np.int32)
+
+
+def _trim(msg: np.ndarray, code: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hits per message, after keeping head/tail windows of messages over `MAX_HITS` hits."""
+    counts = np.bincount(msg, minlength=n)
     if counts.size and counts.max(initial=0) > MAX_HITS:
-        cm = counts[tok.msg]
+        starts = np.cumsum(counts) - counts
+        rank = np.arange(msg.shape[0]) - starts[msg]
+        cm = counts[msg]
         keep = (cm <= MAX_HITS) | (rank < MAX_HITS - TAIL_HITS) | (rank >= cm - TAIL_HITS)
-        tok = Tokenized(
-            msg=tok.msg[keep],
-            pos=tok.pos[keep],
-            tid=tok.tid[keep],
-            caps=tok.caps[keep],
-            n_tokens=tok.n_tokens,
-            all_caps=tok.all_caps,
-        )
-        pid = pid[keep]
-        counts = np.bincount(tok.msg, minlength=n)
-        starts = (np.cumsum(counts) - counts).astype(np.int32)
-        rank = np.arange(tok.msg.shape[0], dtype=np.int32) - starts[tok.msg]
-    return tok, pid, counts, rank
+        msg, code = msg[keep], code[keep]
+        counts = np.minimum(counts, MAX_HITS)
+    return msg, code, counts
 
 
 class Categorizer:
@@ -161,7 +186,7 @@ class Categorizer:
         if self.batch_rows < MIN_ROWS:
             raise ValueError(f"batch size must be at least {MIN_ROWS}, got {batch_rows}")
         v = self.vocab
-        self.table = jax.device_put(jnp.asarray(pack_tables(v)), self.device)
+        self.table = jax.device_put(jnp.asarray(scoring_table(v)), self.device)
         params = {k: jnp.float32(x) for k, x in v.settings.items()}
         params["intent_prior"] = jnp.asarray(v.intent_prior)
         params["intent_start"] = jnp.asarray(v.intent_start)
@@ -203,9 +228,9 @@ class Categorizer:
     def _run_batch(
         self, arrays: tuple[np.ndarray, np.ndarray], with_raw: bool = False
     ) -> dict[str, jax.Array]:
-        """One padded batch: `hits` [B, L, 4] (tid, pid, pos, caps), `msgs` [B, 2]
-        (token count, all-caps), packed so each batch is one batched host-to-device copy
-        (committed to the chosen device, which decides where the program runs)."""
+        """One padded batch: `hits` [B, L] and `msgs` [B], int32 codes (`kernels.score_and_decide`),
+        so each batch is two small host-to-device copies (committed to the chosen device, which
+        decides where the program runs)."""
         if self._on_default_device:
             # Host arrays go straight into the call (jit copies them to the default device),
             # which skips `device_put`'s per-call overhead (~0.4 ms a batch on CPU).
@@ -270,78 +295,103 @@ class Categorizer:
         return self._score_distinct(texts, keep_raw)
 
     def _score_distinct(self, texts: pl.Series, keep_raw: bool = False) -> RawScores:
+        """Score texts in slices of `CHUNK_TEXTS`, dispatching each slice's batches before
+        tokenizing the next: JAX runs asynchronously (on CPU, on its own thread), so the
+        kernels of slice k run while Polars and numpy prepare slice k+1."""
         n = texts.len()
         t_start = time.perf_counter()
-        tok = tokenize(texts, self.vocab.enum, self.vocab.thai_terms)
-        tok, pid_hits, counts, rank = _window(tok, find_phrases(tok, self.vocab), n)
-        t_tok = time.perf_counter()
         compile_before = self.compile_seconds
-        bucket = np.searchsorted(np.asarray(BUCKETS), counts, side="left")
-        hit_bucket = bucket[tok.msg]
-        # Per hit (row, phrase row, position, capitals) as one [hits, 4] block, so filling a
-        # bucket is one row-wise scatter instead of four element-wise ones.
-        hit_rows = np.stack(
-            [tok.tid, pid_hits, tok.pos, tok.caps.astype(np.int32)], axis=1, dtype=np.int32
-        )
+        host_s = 0.0
         pending: list[tuple[np.ndarray, list[dict[str, jax.Array]]]] = []
-        for b, length in enumerate(BUCKETS):
-            members = np.flatnonzero(bucket == b)
-            if members.size == 0:
-                continue
-            chunks = self._chunks(members.size, length)
-            total = chunks[-1][0] + chunks[-1][1]
-            # One padded array per input for the whole bucket; batches are views into it.
-            local = np.zeros(n, np.int64)
-            local[members] = np.arange(members.size) * length
-            sel = np.flatnonzero(hit_bucket == b)
-            hits = np.zeros((total, length, 4), np.int32)
-            hits.reshape(total * length, 4)[local[tok.msg[sel]] + rank[sel]] = hit_rows[sel]
-            msgs = np.zeros((total, 2), np.int32)
-            msgs[: members.size, 0] = tok.n_tokens[members]
-            msgs[: members.size, 1] = tok.all_caps[members]
+        for start in range(0, n, CHUNK_TEXTS):
+            t0 = time.perf_counter()
+            part = texts.slice(start, CHUNK_TEXTS)
+            where, batches = self._prepare(part)
+            host_s += time.perf_counter() - t0
             results = []
-            for start, rows in chunks:
-                stop = start + rows
-                arrays = (hits[start:stop], msgs[start:stop])
-                shape = (rows, length)
+            for (rows, length), arrays in batches:
                 t0 = time.perf_counter()
                 result = self._run_batch(arrays, with_raw=keep_raw)
-                if (shape, keep_raw) not in self._shapes:
+                if ((rows, length), keep_raw) not in self._shapes:
                     jax.block_until_ready(result)
                     self.compile_seconds += time.perf_counter() - t0
-                    self._shapes.add((shape, keep_raw))
+                    self._shapes.add(((rows, length), keep_raw))
                 results.append(result)
-            pending.append((members, results))
+            pending.append((where, results))
+
+        def collect(key: str) -> np.ndarray:
+            return np.concatenate(
+                [np.concatenate([np.asarray(r[key]) for r in res])[where] for where, res in pending]
+            )
+
+        packed = collect("packed")
         t, i = len(self.vocab.topics), len(self.vocab.intents)
-        scores = RawScores(
-            topic=np.zeros((n, t), np.float32) if keep_raw else np.zeros((0, t), np.float32),
-            intent=np.zeros((n, i), np.float32) if keep_raw else np.zeros((0, i), np.float32),
-            sent=np.zeros((n, 6), np.float32) if keep_raw else np.zeros((0, 6), np.float32),
-        )
-        packed = np.zeros((n, len(kernels.LABEL_COLUMNS)), np.float32)
-        for members, results in pending:
-            k = members.size
-            packed[members] = np.concatenate([np.asarray(r["packed"]) for r in results])[:k]
-            if keep_raw:
-                for attr, key in (("topic", "topic_scores"), ("intent", "intent_scores")):
-                    getattr(scores, attr)[members] = np.concatenate(
-                        [np.asarray(r[key]) for r in results]
-                    )[:k]
-                scores.sent[members] = np.concatenate([np.asarray(r["sent"]) for r in results])[:k]
+        if keep_raw:
+            scores = RawScores(
+                topic=collect("topic_scores"), intent=collect("intent_scores"), sent=collect("sent")
+            )
+        else:
+            scores = RawScores(
+                topic=np.zeros((0, t), np.float32),
+                intent=np.zeros((0, i), np.float32),
+                sent=np.zeros((0, 6), np.float32),
+            )
         scores.labels = {
             name: packed[:, j].astype(np.int32 if name in _INDEX_LABELS else np.float32)
             for j, name in enumerate(kernels.LABEL_COLUMNS)
         }
         t_end = time.perf_counter()
+        compile_s = self.compile_seconds - compile_before
         self.last_timings = {
             "messages": float(n),
             "distinct": float(n),
-            "tokenize_s": t_tok - t_start,
-            "score_s": t_end - t_tok - (self.compile_seconds - compile_before),
-            "compile_s": self.compile_seconds - compile_before,
+            # Host work (Polars tokenizer, phrase lookup, batch assembly); the kernels overlap it.
+            "tokenize_s": host_s,
+            "score_s": t_end - t_start - host_s - compile_s,
+            "compile_s": compile_s,
             "total_s": t_end - t_start,
         }
         return scores
+
+    def _prepare(
+        self, texts: pl.Series
+    ) -> tuple[np.ndarray, list[tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]]]]:
+        """Tokenize `texts` and lay their hits out as padded batches, bucket after bucket.
+
+        Returns, per text, its row in the concatenated batch outputs, and the batches as
+        ((rows, length), (hits, msgs)) views into two flat buffers filled by one scatter each.
+        """
+        n = texts.len()
+        tok = tokenize(texts, self.vocab.enum, self.vocab.thai_terms)
+        msg, code, counts = _trim(tok.msg, hit_codes(tok, self.vocab), n)
+        bucket = np.searchsorted(np.asarray(BUCKETS, np.int64), counts).astype(np.int8)
+        # Texts grouped by bucket, in input order within a bucket (a radix sort of small ints).
+        order = np.argsort(bucket, kind="stable")
+        sizes = np.bincount(bucket, minlength=len(BUCKETS))
+        lengths = np.asarray(BUCKETS, np.int64)
+        chunks = [self._chunks(int(k), length) for k, length in zip(sizes, BUCKETS, strict=True)]
+        padded = np.asarray([c[-1][0] + c[-1][1] if c else 0 for c in chunks], np.int64)
+        row_start = np.cumsum(padded) - padded  # first output row of each bucket
+        slot_start = np.cumsum(padded * lengths) - padded * lengths  # first hit slot
+        in_bucket = np.arange(n) - (np.cumsum(sizes) - sizes)[bucket[order]]
+        where = np.empty(n, np.int64)
+        where[order] = row_start[bucket[order]] + in_bucket
+        base = np.empty(n, np.int64)
+        base[order] = slot_start[bucket[order]] + in_bucket * lengths[bucket[order]]
+        # Hit h of message m goes to slot base[m] + (h - first hit of m).
+        first_hit = np.cumsum(counts) - counts
+        hits = np.zeros(int((padded * lengths).sum()), np.int32)
+        hits[np.arange(msg.shape[0]) + (base - first_hit)[msg]] = code
+        msgs = np.zeros(int(padded.sum()), np.int32)
+        msgs[where] = (tok.n_tokens.astype(np.int32) << 1) | tok.all_caps.astype(np.int32)
+        batches = []
+        for b, length in enumerate(BUCKETS):
+            for start, rows in chunks[b]:
+                r0 = int(row_start[b]) + start
+                s0 = int(slot_start[b]) + start * length
+                arrays = (hits[s0 : s0 + rows * length].reshape(rows, length), msgs[r0 : r0 + rows])
+                batches.append(((rows, length), arrays))
+        return where, batches
 
     def raw_scores(self, texts: list[str] | pl.Series) -> RawScores:
         """Raw topic/intent scores and sentiment features (the learned model's lexicon input)."""
@@ -377,7 +427,7 @@ class Categorizer:
                 if (shape, False) in self._shapes:
                     continue
                 t0 = time.perf_counter()
-                arrays = (np.zeros((*shape, 4), np.int32), np.zeros((rows, 2), np.int32))
+                arrays = (np.zeros(shape, np.int32), np.zeros(rows, np.int32))
                 jax.block_until_ready(self._run_batch(arrays))
                 self.compile_seconds += time.perf_counter() - t0
                 self._shapes.add((shape, False))

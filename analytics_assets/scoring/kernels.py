@@ -52,10 +52,19 @@ def _cumsum(x: jax.Array) -> jax.Array:
     return jax.lax.associative_scan(jnp.add, x, axis=1)
 
 
+# Packed inputs (one int32 per hit, one per message), decoded inside the kernel. Why: the
+# engine fills the padded batches with one scatter of one word per hit instead of four, and a
+# batch is a quarter of the bytes to copy to a GPU. Positions are below 2^13 because texts are
+# windowed to at most `tokenize.MAX_CHARS + 3` characters, so a row id has 17 bits.
+POS_BITS = 13
+ROW_SHIFT = POS_BITS + 1
+MAX_ROWS = 1 << (31 - ROW_SHIFT)
+EXTRA_FEATURES = 2  # phrase valence, phrase span: the last two columns of the scoring table
+
+
 @partial(jax.jit, static_argnames=("n_topics", "n_intents"))
 def score_batch(
-    tid: jax.Array,
-    pid: jax.Array,
+    row: jax.Array,
     pos: jax.Array,
     caps: jax.Array,
     n_tokens: jax.Array,
@@ -67,16 +76,17 @@ def score_batch(
 ) -> dict[str, jax.Array]:
     """Raw scores of one padded batch: topic and intent scores and sentiment features.
 
-    `tid` holds the token's row, `pid` the row of the longest phrase starting at that token
-    (0 when none). `table` is the packed feature table (`vocab.pack_tables`). Returns `topic`
-    [B, T], `intent` [B, I] (priors included), and `sent` [B, 6]: total valence, positive
-    mass, negative mass, compound score, exclamation count, question-mark count.
+    `row` is a row of the scoring table (`engine.scoring_table`): the token's own row, or, where
+    a known phrase starts at the token, a row that holds the token's features with the phrase's
+    topic and intent weights added and the phrase's valence and span in the two extra columns
+    (one gather per hit instead of two). Returns `topic` [B, T], `intent` [B, I] (priors
+    included), and `sent` [B, 6]: total valence, positive mass, negative mass, compound score,
+    exclamation count, question-mark count.
     """
     t_end, i_end = n_topics, n_topics + n_intents
-    validf = (tid > 0).astype(jnp.float32)
-    length = tid.shape[1]
-    tok = table[tid]  # [B, L, F]: the one gather of token features
-    phr = table[pid]  # phrase features (row 0 is all zeros)
+    validf = (row > 0).astype(jnp.float32)
+    length = row.shape[1]
+    tok = table[row]  # [B, L, F]: the one gather of token (and phrase) features
     scal = tok[..., i_end:]
     valence, booster, booster_after = scal[..., 0], scal[..., 1], scal[..., 2]
     neg_before, neg_after, contrast = scal[..., 3], scal[..., 4], scal[..., 5]
@@ -97,13 +107,13 @@ def score_batch(
     ctx = (1.0 + params["first_clause_boost"] * first + params["question_boost"] * q_end) * validf
     # (Elementwise products and sums, not einsum: XLA on CPU turns a batched einsum into
     # many tiny matmuls, while a fused multiply-reduce streams through memory once.)
-    topic = jnp.sum((tok[..., :t_end] + phr[..., :t_end]) * ctx[..., None], axis=1)
+    topic = jnp.sum(tok[..., :t_end] * ctx[..., None], axis=1)
 
     # Intents with position scoring: one start/end weight per intent.
     window = params["position_window"]
     is_start = (pos < window).astype(jnp.float32) * validf
     is_end = (pos >= n_tokens[:, None] - window).astype(jnp.float32) * validf
-    ifeat = tok[..., t_end:i_end] + phr[..., t_end:i_end]
+    ifeat = tok[..., t_end:i_end]
     pos_w = (
         validf[..., None]
         + params["intent_start"] * is_start[..., None]
@@ -112,7 +122,7 @@ def score_batch(
     intent = jnp.sum(ifeat * pos_w, axis=1) + params["intent_prior"]
 
     # Sentiment: a phrase's valence replaces the valences of the words it covers.
-    pv, span = phr[..., i_end], phr[..., i_end + 9]
+    pv, span = scal[..., -2], scal[..., -1]
     has_pv = pv != 0
     covered = _shift_right(has_pv, 1, False) | _shift_right(has_pv & (span > 2), 2, False)
     v = jnp.where(has_pv, pv, jnp.where(covered, 0.0, valence)) * validf
@@ -234,19 +244,18 @@ def score_and_decide(
 ) -> dict[str, jax.Array]:
     """`score_batch` then `decide_rules`, compiled as one program per batch shape.
 
-    Inputs are packed: `hits` [B, L, 4] = (row, phrase row, position, capitals) per hit and
-    `msgs` [B, 2] = (token count, whole text in capitals) per message.
+    Inputs are packed int32: `hits` [B, L] = row << ROW_SHIFT | position << 1 | capitals per
+    hit (0 = padding) and `msgs` [B] = token count << 1 | whole text in capitals per message.
 
     The labels come back packed in one [B, 6] float32 array (`LABEL_COLUMNS` order), so each
     batch is one device-to-host copy; raw scores only when `with_raw`.
     """
     raw = score_batch(
-        hits[..., 0],
-        hits[..., 1],
-        hits[..., 2],
-        hits[..., 3] > 0,
-        msgs[:, 0],
-        msgs[:, 1] > 0,
+        hits >> ROW_SHIFT,
+        (hits >> 1) & ((1 << POS_BITS) - 1),
+        (hits & 1) > 0,
+        msgs >> 1,
+        (msgs & 1) > 0,
         table,
         params,
         n_topics,

@@ -209,7 +209,7 @@ def test_cpu_device_selection(monkeypatch: pytest.MonkeyPatch) -> None:
             select_device("gpu")
     cat = Categorizer(device="cpu")
     assert cat.device_name.startswith("cpu")
-    out = cat._run_batch((np.zeros((256, 8, 4), np.int32), np.zeros((256, 2), np.int32)))
+    out = cat._run_batch((np.zeros((256, 8), np.int32), np.zeros(256, np.int32)))
     assert next(iter(out["packed"].devices())).platform == "cpu"
 
 
