@@ -15,8 +15,10 @@ programs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +50,11 @@ DEDUP_MAX_SHARE = 0.8
 # Small batches keep the working set in CPU cache (2048 rows measured ~3x faster per message
 # than 32768 on CPU); a GPU run can raise it with SCORING_BATCH_SIZE.
 DEFAULT_BATCH_ROWS = 2048
-# Texts tokenized per slice: the kernels of one slice run while the next is tokenized.
-CHUNK_TEXTS = 200_000
+# Texts are tokenized in slices of at most `CHUNK_TEXTS` (and at least `MIN_SLICE_TEXTS`
+# when there are several) on `PREPARE_THREADS` threads; see `Categorizer._score_distinct`.
+CHUNK_TEXTS = 100_000
+MIN_SLICE_TEXTS = 5_000
+PREPARE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 RESULT_SCHEMA = pl.Schema(
     {
@@ -211,6 +216,7 @@ class Categorizer:
         # Seconds spent per stage in the last call (asset metadata, benchmarks).
         self.last_timings: dict[str, float] = {}
         self._shapes: set[tuple[tuple[int, int], bool]] = set()
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- scoring ------------------------------------------------------------------------------
 
@@ -295,19 +301,27 @@ class Categorizer:
         return self._score_distinct(texts, keep_raw)
 
     def _score_distinct(self, texts: pl.Series, keep_raw: bool = False) -> RawScores:
-        """Score texts in slices of `CHUNK_TEXTS`, dispatching each slice's batches before
-        tokenizing the next: JAX runs asynchronously (on CPU, on its own thread), so the
-        kernels of slice k run while Polars and numpy prepare slice k+1."""
+        """Score texts in slices, each slice's batches dispatched as soon as it is prepared.
+
+        Why slices: the Polars string kernels of one `tokenize` call run on one thread, so
+        slices are tokenized and laid out on `PREPARE_THREADS` threads at once (Polars and
+        numpy release the GIL), and JAX runs the dispatched kernels asynchronously (on CPU, on
+        its own thread): the kernels of slice k run while later slices are tokenized.
+        """
         n = texts.len()
         t_start = time.perf_counter()
         compile_before = self.compile_seconds
-        host_s = 0.0
+        n_slices = max(-(-n // CHUNK_TEXTS), min(PREPARE_THREADS, n // MIN_SLICE_TEXTS))
+        size = -(-n // max(n_slices, 1))
+        parts = [texts.slice(start, size) for start in range(0, n, size)]
+        if len(parts) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="categorize")
+            prepared = self._pool.map(self._prepare, parts)
+        else:
+            prepared = map(self._prepare, parts)
         pending: list[tuple[np.ndarray, list[dict[str, jax.Array]]]] = []
-        for start in range(0, n, CHUNK_TEXTS):
-            t0 = time.perf_counter()
-            part = texts.slice(start, CHUNK_TEXTS)
-            where, batches = self._prepare(part)
-            host_s += time.perf_counter() - t0
+        for where, batches in prepared:
             results = []
             for (rows, length), arrays in batches:
                 t0 = time.perf_counter()
@@ -318,6 +332,7 @@ class Categorizer:
                     self._shapes.add(((rows, length), keep_raw))
                 results.append(result)
             pending.append((where, results))
+        t_dispatched = time.perf_counter()
 
         def collect(key: str) -> np.ndarray:
             return np.concatenate(
@@ -342,10 +357,12 @@ class Categorizer:
         }
         t_end = time.perf_counter()
         compile_s = self.compile_seconds - compile_before
+        host_s = t_dispatched - t_start - compile_s
         self.last_timings = {
             "messages": float(n),
             "distinct": float(n),
-            # Host work (Polars tokenizer, phrase lookup, batch assembly); the kernels overlap it.
+            # Until the last batch is dispatched: Polars tokenizer, phrase lookup and batch
+            # assembly (the kernels of earlier slices run meanwhile); then waiting for results.
             "tokenize_s": host_s,
             "score_s": t_end - t_start - host_s - compile_s,
             "compile_s": compile_s,
