@@ -99,13 +99,13 @@ def find_phrases(tok: Tokenized, vocab: Vocabulary) -> np.ndarray:
         return pid
     rows = np.int64(vocab.tables["topic"].shape[0])
     keys, targets = vocab.phrase_keys, vocab.phrase_rows
-    tid = tok.tid.astype(np.int64)
+    tid = tok.tid
     # Only hits whose token can start a phrase and whose next hit is adjacent are looked up.
     adj = (tok.msg[1:] == tok.msg[:-1]) & (tok.pos[1:] == tok.pos[:-1] + 1)
     cand = np.flatnonzero(adj & vocab.phrase_start[tok.tid[:-1]])
     if cand.size == 0:
         return pid
-    key2 = tid[cand] * rows + tid[cand + 1]
+    key2 = tid[cand].astype(np.int64) * rows + tid[cand + 1]
     i = np.minimum(np.searchsorted(keys, key2), keys.shape[0] - 1)
     hit = keys[i] == key2
     cand, row2 = cand[hit], targets[i[hit]]

@@ -132,20 +132,24 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
         has_lower=pl.col("text").str.contains(r"\p{Ll}"),
     )
     all_caps = (frame["shouty"] & ~frame["has_lower"]).fill_null(False)
-    # Map to ids inside the lists, then explode small integers rather than strings.
-    hits = (
+    # All tokens in one flat column (an empty list adds no row), mapped to ids by one cast; a
+    # hit's message and position follow from the list lengths in numpy, with no index lists.
+    lengths = frame["tok"].list.len().fill_null(0).cast(pl.Int32).to_numpy()
+    flat_tid = (
         frame.select(
-            msg=pl.int_range(0, n, dtype=pl.Int32),
-            tid=pl.col("tok").list.eval(pl.element().cast(vocab, strict=False).to_physical()),
-            pos=pl.int_ranges(0, pl.col("tok").list.len(), dtype=pl.Int32),
+            pl.col("tok").explode(empty_as_null=False).cast(vocab, strict=False).to_physical()
         )
-        .explode(["tid", "pos"])
-        .drop_nulls("tid")
-        .with_columns(pl.col("tid").cast(pl.Int32) + 1)
+        .to_series()
+        .cast(pl.Int32)
+        .fill_null(-1)
+        .to_numpy()
     )
-    msg = hits["msg"].to_numpy()
-    tid = hits["tid"].to_numpy()
-    caps = np.zeros(hits.height, np.bool_)
+    found = np.flatnonzero(flat_tid >= 0)
+    first = np.cumsum(lengths) - lengths
+    msg = np.repeat(np.arange(n, dtype=np.int32), lengths)[found]
+    tid = (flat_tid[found] + 1).astype(np.int32)
+    pos = (found - first[msg]).astype(np.int32)
+    caps = np.zeros(tid.shape[0], np.bool_)
     shouty = frame.select(
         msg=pl.int_range(0, n, dtype=pl.Int32), text="text", keep="shouty", has_lower="has_lower"
     ).filter(pl.col("keep") & pl.col("has_lower"))
@@ -170,10 +174,10 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
         caps[candidates] = np.isin(keys, caps_keys)
     return Tokenized(
         msg=msg,
-        pos=hits["pos"].to_numpy(),
+        pos=pos,
         tid=tid,
         caps=caps,
-        n_tokens=frame["tok"].list.len().fill_null(0).cast(pl.Int32).to_numpy(),
+        n_tokens=lengths,
         all_caps=all_caps.to_numpy(),
     )
 
