@@ -85,7 +85,6 @@ def score_batch(
     """
     t_end, i_end = n_topics, n_topics + n_intents
     validf = (row > 0).astype(jnp.float32)
-    length = row.shape[1]
     tok = table[row]  # [B, L, F]: the one gather of token (and phrase) features
     scal = tok[..., i_end:]
     valence, booster, booster_after = scal[..., 0], scal[..., 1], scal[..., 2]
@@ -96,12 +95,14 @@ def score_batch(
     # Clauses: a break token closes the clause it is in.
     clause = _cumsum(brk) - brk
     first = (clause == 0).astype(jnp.float32)
-    idx = jnp.arange(length, dtype=jnp.int32)[None, :]
-    next_break = jax.lax.associative_scan(
-        jnp.minimum, jnp.where(brk > 0, idx, length), reverse=True, axis=1
+    # Whether the clause ends in a question mark: the question flag of the nearest break at or
+    # after each hit, carried right to left by a scan ("nearest break wins"; -1 = no break yet),
+    # with no index arithmetic or gather.
+    marks = jnp.where(brk > 0, qmark, -1.0)
+    q_end = jax.lax.associative_scan(
+        lambda far, near: jnp.where(near >= 0, near, far), marks, reverse=True, axis=1
     )
-    q_end = jnp.take_along_axis(qmark, jnp.clip(next_break, 0, length - 1), axis=1)
-    q_end = jnp.where(next_break < length, q_end, 0.0)
+    q_end = jnp.maximum(q_end, 0.0)
 
     # Topics: term weights x clause context.
     ctx = (1.0 + params["first_clause_boost"] * first + params["question_boost"] * q_end) * validf
