@@ -2,13 +2,16 @@
 
 All rules are array operations over a fixed-shape batch `[rows, length]` of vocabulary hits
 (see `tokenize.py`), so `jax.jit` compiles once per (rows, length) bucket and the same code runs
-on CPU or GPU. Inputs per hit: row id `tid` (0 = padding), original token position `pos`,
-capitals flag `caps`; per message: total token count and whether the whole text is capitals.
+on CPU or GPU. Inputs per hit: scoring-table row (0 = padding), original token position,
+capitals flag (packed in one int32, see `score_and_decide`); per message: total token count and
+whether the whole text is capitals.
 
 Rules, in the order applied (constants live in the taxonomy `settings`):
 
-* phrases: the engine marks where a known 2- or 3-token phrase starts (`pid`); its features
-  add to the words' (topics, intents) or replace them (valence);
+* phrases: where a known 2- or 3-token phrase starts, the engine passes the phrase's row of
+  the scoring table (`engine.scoring_table`): the word's features with the phrase's topic and
+  intent weights added, and the phrase's valence, which replaces the valences of the words it
+  covers;
 * topics: term weight x context, where the first clause (up to the first . , ; ! ? etc.) counts
   `1 + first_clause_boost` and a clause that ends in a question mark `1 + question_boost`;
 * intents: term weight x position, `1 + start` for hits in the first `position_window` tokens
