@@ -314,6 +314,8 @@ class Categorizer:
         """
         n = texts.len()
         t_start = time.perf_counter()
+        if n == 0:
+            return self._empty_scores()
         compile_before = self.compile_seconds
         n_slices = max(-(-n // CHUNK_TEXTS), min(PREPARE_THREADS, n // MIN_SLICE_TEXTS))
         size = -(-n // max(n_slices, 1))
@@ -343,22 +345,13 @@ class Categorizer:
                 [np.concatenate([np.asarray(r[key]) for r in res])[where] for where, res in pending]
             )
 
-        packed = collect("packed")
-        t, i = len(self.vocab.topics), len(self.vocab.intents)
         if keep_raw:
             scores = RawScores(
                 topic=collect("topic_scores"), intent=collect("intent_scores"), sent=collect("sent")
             )
         else:
-            scores = RawScores(
-                topic=np.zeros((0, t), np.float32),
-                intent=np.zeros((0, i), np.float32),
-                sent=np.zeros((0, 6), np.float32),
-            )
-        scores.labels = {
-            name: packed[:, j].astype(np.int32 if name in _INDEX_LABELS else np.float32)
-            for j, name in enumerate(kernels.LABEL_COLUMNS)
-        }
+            scores = self._empty_scores()
+        scores.labels = _unpack_labels(collect("packed"))
         t_end = time.perf_counter()
         compile_s = self.compile_seconds - compile_before
         host_s = t_dispatched - t_start - compile_s
@@ -372,6 +365,17 @@ class Categorizer:
             "compile_s": compile_s,
             "total_s": t_end - t_start,
         }
+        return scores
+
+    def _empty_scores(self) -> RawScores:
+        """Scores of no texts (also the raw-score slot when raw scores are not kept)."""
+        t, i = len(self.vocab.topics), len(self.vocab.intents)
+        scores = RawScores(
+            topic=np.zeros((0, t), np.float32),
+            intent=np.zeros((0, i), np.float32),
+            sent=np.zeros((0, 6), np.float32),
+        )
+        scores.labels = _unpack_labels(np.zeros((0, len(kernels.LABEL_COLUMNS)), np.float32))
         return scores
 
     def _prepare(
@@ -453,6 +457,13 @@ class Categorizer:
                 self.compile_seconds += time.perf_counter() - t0
                 self._shapes.add((shape, False))
         return self.compile_seconds - before
+
+
+def _unpack_labels(packed: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        name: packed[:, j].astype(np.int32 if name in _INDEX_LABELS else np.float32)
+        for j, name in enumerate(kernels.LABEL_COLUMNS)
+    }
 
 
 def _names(index: np.ndarray, names: list[str]) -> pl.Series:

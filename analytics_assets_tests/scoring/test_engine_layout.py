@@ -63,3 +63,11 @@ def test_slices_on_threads_give_the_same_labels(
     # Same labels; scores up to float rounding (messages land in other batch shapes).
     assert_frame_equal(sliced, whole, rtol=1e-5, atol=1e-6)
     assert sliced["sentiment"].head(4).to_list() == ["neutral", "positive", "negative", "neutral"]
+
+
+def test_no_texts(cat: Categorizer) -> None:
+    raw = cat.raw_scores([])
+    assert raw.topic.shape == (0, len(cat.vocab.topics))
+    assert raw.sent.shape == (0, 6)
+    assert raw.labels["topic"].shape == (0,)
+    assert cat.categorize([]).height == 0
