@@ -6,8 +6,9 @@ Run: `.venv/bin/python benchmarks/categorization_topics.py`
 (English, Thai, German, Spanish, French; Portuguese, Vietnamese, Japanese from id 414), each
 labeled by hand with one topic and one intent of the default taxonomy. Split discipline: rows
 with an even `id` are the dev half (the taxonomy terms were adjusted while looking at them);
-rows with an odd `id` are held out and were not looked at when tuning. Per-class F1 is reported on the held-out half, with macro-F1 on both
-halves and accuracy per language (all rows, held-out, dev).
+rows with an odd `id` are held out and were not looked at when tuning. Per-class F1 is
+reported on the held-out half, with macro-F1 on both halves and accuracy per language (all
+rows, held-out, dev).
 """
 
 from __future__ import annotations
