@@ -316,7 +316,7 @@ class Categorizer:
         scores = RawScores(
             topic=np.zeros((n, t), np.float32) if keep_raw else np.zeros((0, t), np.float32),
             intent=np.zeros((n, i), np.float32) if keep_raw else np.zeros((0, i), np.float32),
-            sent=np.zeros((n, 6), np.float32) if keep_raw else np.zeros((0, 6), np.float32),
+            sent=np.zeros((n if keep_raw else 0, len(kernels.SENT_COLUMNS)), np.float32),
         )
         packed = np.zeros((n, len(kernels.LABEL_COLUMNS)), np.float32)
         for members, results in pending:
