@@ -373,7 +373,7 @@ class Categorizer:
         scores = RawScores(
             topic=np.zeros((0, t), np.float32),
             intent=np.zeros((0, i), np.float32),
-            sent=np.zeros((0, 6), np.float32),
+            sent=np.zeros((0, len(kernels.SENT_COLUMNS)), np.float32),
         )
         scores.labels = _unpack_labels(np.zeros((0, len(kernels.LABEL_COLUMNS)), np.float32))
         return scores

@@ -65,6 +65,49 @@ MAX_ROWS = 1 << (31 - ROW_SHIFT)
 EXTRA_FEATURES = 2  # phrase valence, phrase span: the last two columns of the scoring table
 
 
+# Columns of `score_batch`'s `sent` output: the rule score and its parts, then the shape of the
+# evidence (`sentiment_evidence`), which the learned weights use as inputs.
+SENT_COLUMNS = (
+    "total",
+    "pos_mass",
+    "neg_mass",
+    "compound",
+    "exclamations",
+    "questions",
+    "positive_hits",
+    "negative_hits",
+    "max_positive",
+    "max_negative",
+    "emoticon_sign",
+    "negated_hits",
+    "has_contrast",
+    "log_tokens",
+)
+
+
+def sentiment_evidence(
+    v: jax.Array, negated: jax.Array, fixed: jax.Array, contrast: jax.Array, n_tokens: jax.Array
+) -> jax.Array:
+    """How the sentiment evidence is spread, per message [B, 8] (`SENT_COLUMNS[6:]`).
+
+    Why: the compound score alone cannot tell one mildly polar word in a long plain statement
+    (often neutral to a reader) from several strong words, nor an emoticon (the writer's own
+    verdict) from a word. `v` is the final per-hit valence (0 on padding and non-sentiment hits).
+    """
+    polar = v != 0
+    n_pos = jnp.sum((v > 0).astype(jnp.float32), axis=1)
+    n_neg = jnp.sum((v < 0).astype(jnp.float32), axis=1)
+    max_pos = jnp.max(jnp.maximum(v, 0.0), axis=1)
+    max_neg = jnp.max(jnp.maximum(-v, 0.0), axis=1)
+    emoticon = jnp.sum(jnp.where(fixed & polar, jnp.sign(v), 0.0), axis=1)
+    n_negated = jnp.sum((negated & polar).astype(jnp.float32), axis=1)
+    has_contrast = (jnp.sum(contrast, axis=1) > 0).astype(jnp.float32)
+    log_tokens = jnp.log1p(n_tokens.astype(jnp.float32))
+    return jnp.stack(
+        [n_pos, n_neg, max_pos, max_neg, emoticon, n_negated, has_contrast, log_tokens], axis=1
+    )
+
+
 @partial(jax.jit, static_argnames=("n_topics", "n_intents"))
 def score_batch(
     row: jax.Array,
@@ -83,8 +126,9 @@ def score_batch(
     a known phrase starts at the token, a row that holds the token's features with the phrase's
     topic and intent weights added and the phrase's valence and span in the two extra columns
     (one gather per hit instead of two). Returns `topic` [B, T], `intent` [B, I] (priors
-    included), and `sent` [B, 6]: total valence, positive mass, negative mass, compound score,
-    exclamation count, question-mark count.
+    included), and `sent` [B, len(SENT_COLUMNS)]: total valence, positive mass, negative mass,
+    compound score, exclamation count, question-mark count, then the evidence-shape columns of
+    `sentiment_evidence`.
     """
     t_end, i_end = n_topics, n_topics + n_intents
     validf = (row > 0).astype(jnp.float32)
@@ -176,7 +220,13 @@ def score_batch(
     q_amp = jnp.where(n_q > 1, jnp.minimum(n_q, 3.0) * params["question_increment"], 0.0)
     total = total + jnp.sign(total) * (excl_amp + q_amp)
     compound = total / jnp.sqrt(total * total + params["normalize_alpha"])
-    sent = jnp.stack([total, pos_mass, neg_mass, compound, n_excl, n_q], axis=1)
+    sent = jnp.concatenate(
+        [
+            jnp.stack([total, pos_mass, neg_mass, compound, n_excl, n_q], axis=1),
+            sentiment_evidence(v, negated, fixed, contrast, n_tokens),
+        ],
+        axis=1,
+    )
     # Sentiment as context for the classes (taxonomy `sentiment:` per class): a clearly
     # negative message leans to `complaint`, a clearly positive one to `feedback`.
     neg, pos_ = jnp.maximum(-compound, 0.0)[:, None], jnp.maximum(compound, 0.0)[:, None]

@@ -7,8 +7,10 @@ when `CATEGORIZER_WEIGHTS` points at the file.
 Features of a text (the same for fitting and scoring):
 
 * lexicon features: the rule engine's raw topic scores, intent scores and sentiment features
-  (total valence, positive and negative mass, compound score, '!' and '?' counts), scaled by
-  the training set's standard deviation;
+  (total valence, positive and negative mass, compound score, '!' and '?' counts, and how the
+  evidence is spread: polar hit counts, strongest positive and negative valence, emoticon
+  sign, negated hits, contrast, log length; `kernels.SENT_COLUMNS`), scaled by the training
+  set's standard deviation;
 * hashed word unigrams and bigrams and character trigrams (these cover Thai and unseen
   spellings), `2**hash_bits` buckets, built in Polars (lowercase, regex split, explode, hash),
   each present feature weighted 1/sqrt(number of features of the text).
@@ -105,6 +107,14 @@ def dense_features(scores: RawScores, task: str) -> np.ndarray:
     return np.concatenate([scores.intent, scores.topic, scores.sent[:, 3:6]], axis=1)
 
 
+def dense_width(categorizer: Categorizer, task: str) -> int:
+    """Number of `dense_features` columns for `task` with this categorizer's taxonomy."""
+    from analytics_assets.scoring.kernels import SENT_COLUMNS
+
+    t, i = len(categorizer.vocab.topics), len(categorizer.vocab.intents)
+    return {"sentiment": len(SENT_COLUMNS) + 2, "topic": t + 1 + i, "intent": i + t + 3}[task]
+
+
 def _logits(params: dict[str, jax.Array], dense: jax.Array, ids: jax.Array, w: jax.Array):
     emb = jnp.sum(params["E"][ids] * w[..., None], axis=1)
     return dense @ params["W"] + emb + params["b"]
@@ -126,8 +136,14 @@ def fit_softmax(
     lr: float = 0.05,
     l2: float = 1e-4,
     seed: int = 0,
+    class_balance: float = 1.0,
 ) -> tuple[dict[str, np.ndarray], list[float]]:
-    """Full-batch Adam on mean cross-entropy + l2; returns parameters and the loss curve."""
+    """Full-batch Adam on mean cross-entropy + l2; returns parameters and the loss curve.
+
+    `class_balance` is the exponent of the balanced class weights (1 = fully balanced, 0 =
+    none): full balance suits a very rare class (the movie snippets' 2% neutral), a softer
+    one a moderately rare class (the tweets' 8% neutral), see benchmarks/README.md.
+    """
     key = jax.random.PRNGKey(seed)
     params = {
         "W": jnp.zeros((dense.shape[1], n_classes), jnp.float32),
@@ -138,8 +154,10 @@ def fit_softmax(
     dense_j, ids_j, w_j = jnp.asarray(dense), jnp.asarray(ids), jnp.asarray(weights)
     y_j = jnp.asarray(y, jnp.int32)
     counts = np.bincount(y, minlength=n_classes).astype(np.float32)
-    # Balanced class weights: rare classes (neutral, mixed) are not drowned out.
-    cw = jnp.asarray(np.where(counts > 0, counts.sum() / (n_classes * np.maximum(counts, 1)), 0.0))
+    # Balanced class weights: rare classes (neutral, mixed) are not drowned out (a class absent
+    # from the data gets weight 0).
+    balanced = counts.sum() / (n_classes * np.maximum(counts, 1))
+    cw = jnp.asarray(np.where(counts > 0, balanced**class_balance, 0.0), jnp.float32)
 
     def loss_fn(p: dict[str, jax.Array]) -> jax.Array:
         logp = jax.nn.log_softmax(_logits(p, dense_j, ids_j, w_j), axis=1)
@@ -199,6 +217,7 @@ def fit_task(
     steps: int = 300,
     lr: float = 0.05,
     l2: float = 1e-4,
+    class_balance: float = 1.0,
 ) -> FitResult:
     """Fit one task's weights on labeled texts (labels must be classes of the taxonomy)."""
     classes = task_classes(categorizer, task)
@@ -216,7 +235,17 @@ def fit_task(
     dense = dense_features(categorizer.raw_scores(series), task)
     scale = np.maximum(dense.std(axis=0), 1e-3).astype(np.float32)
     ids, w = hashed_features(series)
-    params, losses = fit_softmax(dense / scale, ids, w, y, len(classes), steps=steps, lr=lr, l2=l2)
+    params, losses = fit_softmax(
+        dense / scale,
+        ids,
+        w,
+        y,
+        len(classes),
+        steps=steps,
+        lr=lr,
+        l2=l2,
+        class_balance=class_balance,
+    )
     pred = np.asarray(_predict(params, dense / scale, ids, w)).argmax(axis=1)
     return FitResult(task, classes, params, scale, losses, float((pred == y).mean()))
 
@@ -251,6 +280,12 @@ class LearnedWeights:
                 raise ValueError(
                     f"weights for {task} were fitted for classes {classes}, the taxonomy has "
                     f"{expected}: refit with this taxonomy"
+                )
+            width = dense_width(categorizer, task)
+            if arrays["W"].shape[0] != width:
+                raise ValueError(
+                    f"weights for {task} take {arrays['W'].shape[0]} rule features, this engine "
+                    f"gives {width}: refit them with this version"
                 )
             if int(arrays["hash_bits"]) != HASH_BITS:
                 raise ValueError(f"weights for {task} use {int(arrays['hash_bits'])} hash bits")
@@ -306,9 +341,10 @@ def fit_and_evaluate_split(
     train_labels: pl.Series,
     test_texts: pl.Series,
     task: str = "sentiment",
+    class_balance: float = 1.0,
 ) -> pl.Series:
     """Fit on one split, predict another (benchmarks): 3-class labels for sentiment."""
-    result = fit_task(categorizer, train_texts, train_labels, task)
+    result = fit_task(categorizer, train_texts, train_labels, task, class_balance=class_balance)
     weights = LearnedWeights(
         {
             task: {

@@ -5,11 +5,13 @@ Why this shape: the scoring rules only need the tokens that the taxonomy and the
 position in its message. So the tokenizer lowercases, splits with one regex, explodes, joins to
 the vocabulary and keeps only the hits; JAX then works on short, dense sequences.
 
-* **Thai** has no spaces between words. Texts are first passed through a leftmost-longest
-  dictionary segmenter (`str.replace_many(..., leftmost=True)` with the Thai terms of the
-  vocabulary, longest first: an Aho-Corasick automaton in Polars) that puts spaces around every
-  known Thai word, so the same regex split then yields Thai words. Unknown Thai stretches stay
-  one token each and only count for positions.
+* **Thai and Japanese** have no spaces between words. Texts in those scripts are first passed
+  through a leftmost-longest dictionary segmenter (`str.replace_many(..., leftmost=True)` with
+  the vocabulary's terms in those scripts, longest first: an Aho-Corasick automaton in Polars)
+  that puts spaces around every known word, so the same regex split then yields words. Unknown
+  stretches stay one token each and only count for positions. In Japanese texts the full-width
+  marks (？！。、：；，．) become their ASCII counterparts, so questions and clauses read as in
+  other languages, and Latin/digit runs are split from the kana/kanji they touch ("SMSで").
 * **Long texts** are windowed before tokenizing: a text over `MAX_CHARS` characters keeps its
   first `HEAD_CHARS` and last `TAIL_CHARS` characters (openings carry the topic, endings the
   verdict), so a 100 kB message costs what a 5 kB one does.
@@ -48,6 +50,21 @@ TOKEN_PATTERN = (
     r"|[!?¡¿]{1,3}|\.{1,3}|[,;:]"
 )
 THAI_RANGE = "[\u0e00-\u0e7f]"
+# Kana (incl. the prolonged-sound mark), CJK ideographs, half-width katakana.
+JAPANESE_RANGE = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]"
+# Characters whose words are found by the dictionary segmenter (`segment_thai`).
+UNSPACED_RANGE = f"[{THAI_RANGE[1:-1]}{JAPANESE_RANGE[1:-1]}]"
+# Full-width punctuation of Japanese texts -> the ASCII marks TOKEN_PATTERN knows.
+FULLWIDTH_MARKS = {
+    "？": "?",
+    "！": "!",
+    "。": ".",
+    "．": ".",
+    "、": ",",
+    "，": ",",
+    "：": ":",
+    "；": ";",
+}
 
 
 @dataclass(frozen=True)
@@ -94,25 +111,38 @@ def window_expr(col: str = "text") -> pl.Expr:
 
 
 def segment_thai(texts: pl.Series, thai_terms: list[str]) -> pl.Series:
-    """Leftmost-longest dictionary segmentation of Thai: spaces around every known Thai word.
+    """Leftmost-longest dictionary segmentation of Thai and Japanese: spaces around known words.
 
-    Only texts that contain Thai pay for it: the rest are left untouched.
+    `thai_terms` are the vocabulary's terms in either script (the name predates Japanese). Only
+    texts that contain one of the two scripts pay for it: the rest are left untouched.
     """
-    has_thai = texts.str.contains(THAI_RANGE)
-    if not thai_terms or not has_thai.any():
+    has_script = texts.str.contains(UNSPACED_RANGE)
+    if not thai_terms or not has_script.any():
         return texts
     terms = sorted(set(thai_terms), key=lambda t: (-len(t), t))
-    frame = pl.DataFrame({"text": texts, "thai": has_thai})
+    frame = pl.DataFrame({"text": texts}).filter(has_script)
+    text = pl.col("text")
     # Thai writes a space where other languages put a comma or a full stop: it becomes a
     # clause break (",") before the segmenter adds its own spaces around words.
-    segmented = (
-        pl.col("text")
-        .str.replace_all(r"\s+", " , ")
-        .str.replace_many(terms, [f" {t} " for t in terms], leftmost=True)
+    thai = text.str.contains(THAI_RANGE)
+    text = pl.when(thai).then(text.str.replace_all(r"\s+", " , ")).otherwise(text)
+    # Japanese: ASCII marks for the full-width ones, and a space between a Latin letter or
+    # digit and the kana/kanji next to it, so "PayPalで" holds the word "paypal".
+    ja = pl.col("text").str.contains(JAPANESE_RANGE)
+    jp = JAPANESE_RANGE
+    text = (
+        pl.when(ja)
+        .then(
+            text.str.replace_many(list(FULLWIDTH_MARKS), list(FULLWIDTH_MARKS.values()))
+            .str.replace_all(f"({jp})([A-Za-z0-9])", "$1 $2")
+            .str.replace_all(f"([A-Za-z0-9])({jp})", "$1 $2")
+        )
+        .otherwise(text)
     )
-    return frame.select(
-        pl.when(pl.col("thai")).then(segmented).otherwise(pl.col("text"))
+    segmented = frame.select(
+        text.str.replace_many(terms, [f" {t} " for t in terms], leftmost=True)
     ).to_series()
+    return texts.clone().scatter(has_script.arg_true(), segmented)
 
 
 def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokenized:

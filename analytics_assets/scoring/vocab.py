@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from analytics_assets.scoring.tokenize import split_terms
+from analytics_assets.scoring.tokenize import UNSPACED_RANGE, split_terms
 
 TOPIC_FALLBACK = "other"
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
@@ -59,7 +59,7 @@ class Vocabulary:
     intents: list[str]
     terms: pl.DataFrame  # term (lowercase token) -> tid (Int32), unigrams only
     enum: pl.Enum  # the unigram terms in id order: Enum index + 1 = tid
-    thai_terms: list[str]
+    thai_terms: list[str]  # terms in Thai or Japanese script: the segmenter's dictionary
     n_unigrams: int  # rows 0..n_unigrams-1 are unigrams (0 = padding)
     phrase_keys: np.ndarray  # sorted int64 keys: prefix_row * n_rows + next_tid
     phrase_rows: np.ndarray  # row id of the phrase for each key
@@ -296,8 +296,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
             for r in b.term_row(term, str(p)):
                 feats = b._row(r)
                 if kind == "negator":
-                    feats["neg_before"] = True
-                    feats["neg_after"] = feats["neg_after"] or value == "both"
+                    # "after": only what comes before it (Japanese ない/ません follow the verb).
+                    feats["neg_before"] = feats["neg_before"] or value != "after"
+                    feats["neg_after"] = feats["neg_after"] or value in ("both", "after")
                 elif kind == "booster":
                     feats["booster"] = float(value)
                 elif kind == "booster_after":
@@ -366,7 +367,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         {"term": list(unigrams), "tid": list(unigrams.values())},
         schema={"term": pl.String(), "tid": pl.Int32()},
     ).filter(pl.col("tid") > 0)
-    thai = [t for t in unigrams if any("\u0e00" <= ch <= "\u0e7f" for ch in t)]
+    # The segmenter's dictionary: every term written in Thai or Japanese script.
+    unspaced = re.compile(UNSPACED_RANGE)
+    thai = [t for t in unigrams if unspaced.search(t)]
     row_terms = list(unigrams) + [" ".join(str(i) for i in ids) for ids in phrase_rows]
     return Vocabulary(
         topics=topics,

@@ -10,6 +10,7 @@ from polars.testing import assert_frame_equal
 
 from analytics_assets.scoring import RESULT_SCHEMA, Categorizer, categorize
 from analytics_assets.scoring.device import select_device
+from analytics_assets.scoring.kernels import SENT_COLUMNS
 from analytics_assets.scoring.tokenize import MAX_CHARS, as_text_series, segment_thai, tokenize
 
 
@@ -252,3 +253,41 @@ def test_verb_senses_of_mean_and_wonder_are_neutral(cat: Categorizer) -> None:
     assert one(cat, "I wonder if the office is open on Sunday")["sentiment"] == "neutral"
     assert one(cat, "That was really mean of him")["sentiment"] == "negative"
     assert one(cat, "Your help means a lot")["sentiment"] == "positive"
+
+
+def test_general_vocabulary_and_inflected_forms(cat: Categorizer) -> None:
+    """The general entries and derived forms; forms whose sense shifts were left out."""
+    assert one(cat, "The launch was a fiasco")["sentiment"] == "negative"
+    assert one(cat, "What a heartwarming reunion")["sentiment"] == "positive"
+    assert one(cat, "She complimented the staff")["sentiment"] == "positive"
+    assert one(cat, "The server malfunctioned twice")["sentiment"] == "negative"
+    assert one(cat, "It will likely arrive tomorrow")["sentiment"] == "neutral"
+    assert one(cat, "He presents the results")["sentiment"] == "neutral"
+    assert one(cat, "We are cleaning the office")["sentiment"] == "neutral"
+
+
+def test_sentiment_evidence_columns(cat: Categorizer) -> None:
+    """`sent` carries how the evidence is spread (inputs of the learned weights)."""
+    texts = ["I love it :)", "It is not helpful", "nice, but slow", "the id is 42"]
+    raw = cat.raw_scores(texts)
+    assert raw.sent.shape == (4, len(SENT_COLUMNS))
+    col = {name: raw.sent[:, j] for j, name in enumerate(SENT_COLUMNS)}
+    # Two positive hits, one of them an emoticon, nothing negative.
+    assert col["positive_hits"][0] == 2 and col["negative_hits"][0] == 0
+    assert col["emoticon_sign"][0] == 1 and col["max_positive"][0] > 0
+    # A negated positive word is one negative, negated hit.
+    assert col["negated_hits"][1] == 1 and col["negative_hits"][1] == 1
+    assert col["positive_hits"][1] == 0
+    # The contrast flag, and the strongest negative weighed after "but".
+    assert col["has_contrast"][2] == 1 and col["has_contrast"][0] == 0
+    assert col["max_negative"][2] > col["max_positive"][2] > 0
+    # No evidence: only the length column is set (log(1 + 4 tokens)).
+    assert np.all(raw.sent[3, :-1] == 0)
+    assert col["log_tokens"][3] == pytest.approx(np.log1p(4), abs=1e-5)
+    # The rule decision is unchanged by the extra columns.
+    assert cat.categorize(texts)["sentiment"].to_list() == [
+        "positive",
+        "negative",
+        "negative",
+        "neutral",
+    ]

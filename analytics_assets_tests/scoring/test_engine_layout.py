@@ -68,6 +68,6 @@ def test_slices_on_threads_give_the_same_labels(
 def test_no_texts(cat: Categorizer) -> None:
     raw = cat.raw_scores([])
     assert raw.topic.shape == (0, len(cat.vocab.topics))
-    assert raw.sent.shape == (0, 6)
+    assert raw.sent.shape == (0, len(kernels.SENT_COLUMNS))
     assert raw.labels["topic"].shape == (0,)
     assert cat.categorize([]).height == 0
