@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from analytics_assets.scoring import kernels
-from analytics_assets.scoring.device import describe, select_device
+from analytics_assets.scoring.device import describe, enable_compile_cache, select_device
 from analytics_assets.scoring.tokenize import Tokenized, as_text_series, tokenize
 from analytics_assets.scoring.vocab import (
     SCALAR_FEATURES,
@@ -189,6 +189,7 @@ class Categorizer:
         batch_rows: int = DEFAULT_BATCH_ROWS,
     ) -> None:
         self.vocab: Vocabulary = load_vocabulary(taxonomy_path)
+        self.compile_cache = enable_compile_cache()
         self.device = select_device(device)
         self.device_name = describe(self.device)
         self.batch_rows = int(batch_rows)
