@@ -10,10 +10,10 @@ import pytest
 from analytics_assets.cli import main
 from analytics_assets.scoring import Categorizer
 
-# Chat-like texts whose labels the rules alone get wrong on purpose: "sorted" and "legend" are
+# Chat-like texts whose labels the rules alone get wrong on purpose: "sorted" and "bruh" are
 # not in the lexicon, and "bruh" means a complaint here.
 POSITIVE = ["sorted, cheers mate", "you are a legend", "all sorted now legend", "legend, sorted"]
-NEGATIVE = ["bruh still nothing", "bruh again", "still nothing bruh", "nothing arrived bruh"]
+NEGATIVE = ["bruh again", "bruh it again", "again bruh", "nothing arrived bruh"]
 NEUTRAL = ["my id is 4411", "the id is 9902", "ok id 1234", "id number 5555"]
 
 
@@ -60,7 +60,7 @@ def test_fit_writes_weights_that_change_labels(
 
     rules = Categorizer(device="cpu")
     learned = Categorizer(device="cpu", weights_path=out)
-    probe = ["bruh still nothing", "you are a legend", "my id is 4411"]
+    probe = ["bruh again", "you are a legend", "my id is 4411"]
     assert rules.categorize(probe)["sentiment"].to_list() != ["negative", "positive", "neutral"]
     got = learned.categorize(probe)
     assert got["sentiment"].to_list() == ["negative", "positive", "neutral"]

@@ -266,6 +266,32 @@ def test_general_vocabulary_and_inflected_forms(cat: Categorizer) -> None:
     assert one(cat, "We are cleaning the office")["sentiment"] == "neutral"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Still nothing, I have been waiting for ages.",
+        "It is still not working.",
+        "Mein Konto wurde ohne Grund gesperrt, das ist inakzeptabel.",
+        "Toujours rien, j'attends depuis une éternité.",
+        "Sigo esperando y nada.",
+        "Ainda não recebi meu saque.",
+        "Vẫn chưa nhận được tiền.",
+        "試しましたが、まだできません。",
+        "ยังไม่ได้รับเงินเลย",
+    ],
+)
+def test_still_waiting_complaints_are_negative(cat: Categorizer, text: str) -> None:
+    """Customer-service frustration carries no classic sentiment word, yet it is negative."""
+    row = one(cat, text)
+    assert row["sentiment"] == "negative", row
+    assert row["intent"] in {"complaint", "troubleshooting"}, row
+
+
+def test_frustration_phrases_leave_positive_replies_alone(cat: Categorizer) -> None:
+    assert one(cat, "Thanks, it works now, great support!")["sentiment"] == "positive"
+    assert one(cat, "Das funktioniert immer noch super.")["sentiment"] == "positive"
+
+
 def test_sentiment_evidence_columns(cat: Categorizer) -> None:
     """`sent` carries how the evidence is spread (inputs of the learned weights)."""
     texts = ["I love it :)", "It is not helpful", "nice, but slow", "the id is 42"]
