@@ -10,7 +10,8 @@ first `MAX_HITS - TAIL_HITS` and last `TAIL_HITS` (window, documented in docs/ca
 A full batch has `batch_rows` rows at `REFERENCE_HITS` (8) hits per message and proportionally
 more or fewer rows for shorter or longer buckets (same hits per batch, so the working set stays
 in CPU cache); a short batch is padded to `MIN_ROWS`, so each (rows, length) shape compiles
-once per process: at most 2 x len(BUCKETS) programs.
+once per process, at most 2 x len(BUCKETS) programs, and later processes load them from the
+persistent compilation cache (`device.enable_compile_cache`).
 """
 
 from __future__ import annotations
