@@ -108,11 +108,11 @@ def dense_features(scores: RawScores, task: str) -> np.ndarray:
 
 
 def dense_width(categorizer: Categorizer, task: str) -> int:
-    """Number of `dense_features` columns for `task` with this categorizer's taxonomy."""
-    from analytics_assets.scoring.kernels import SENT_COLUMNS
+    """Number of `dense_features` columns for `task` with this categorizer's taxonomy.
 
-    t, i = len(categorizer.vocab.topics), len(categorizer.vocab.intents)
-    return {"sentiment": len(SENT_COLUMNS) + 2, "topic": t + 1 + i, "intent": i + t + 3}[task]
+    Taken from `dense_features` of no texts, so the layout is written down once.
+    """
+    return dense_features(categorizer.raw_scores([]), task).shape[1]
 
 
 def _logits(params: dict[str, jax.Array], dense: jax.Array, ids: jax.Array, w: jax.Array):
