@@ -1,6 +1,6 @@
 """Sentiment accuracy: our engine vs VADER 3.3.2 on VADER's own ground-truth sets.
 
-Run: `.venv/bin/python benchmarks/categorization_sentiment.py [--learned | --cv]`
+Run: `.venv/bin/python benchmarks/categorization_sentiment.py [--learned | --cv | --dev]`
 
 * Data: `tweets_GroundTruth.txt` (4,200) and `movieReviewSnippets_GroundTruth.txt` (10,605)
   from the vaderSentiment 3.3.2 source distribution, fetched at run time into
@@ -17,6 +17,7 @@ Run: `.venv/bin/python benchmarks/categorization_sentiment.py [--learned | --cv]
   the held-out half only. The class-weight exponent per set (`CLASS_BALANCE`) was chosen by
   5-fold cross-validation inside the dev half: `--cv` prints that comparison and nothing else
   (it never touches the held-out half).
+* `--dev`: the dev half only, for tuning passes; the held-out rows are not scored at all.
 """
 
 from __future__ import annotations
@@ -53,19 +54,22 @@ def vader_labels(texts: list[str]) -> tuple[pl.Series, float]:
     return labels, elapsed
 
 
-def evaluate(name: str, df: pl.DataFrame, cat: Categorizer) -> list[dict[str, object]]:
+def evaluate(
+    name: str, df: pl.DataFrame, cat: Categorizer, dev_only: bool = False
+) -> list[dict[str, object]]:
     df = df.with_row_index("row")
+    if dev_only:
+        df = df.filter(pl.col("row") % 2 == 0)
     ours = cat.categorize(df["text"])
     df = df.with_columns(
         ours=three_class(ours["sentiment"], ours["sentiment_score"]),
         vader=vader_labels(df["text"].to_list())[0],
     )
     rows: list[dict[str, object]] = []
-    for split, part in (
-        ("dev (even rows)", df.filter(pl.col("row") % 2 == 0)),
-        ("held-out (odd rows)", df.filter(pl.col("row") % 2 == 1)),
-        ("all", df),
-    ):
+    splits = [("dev (even rows)", df.filter(pl.col("row") % 2 == 0))]
+    if not dev_only:
+        splits += [("held-out (odd rows)", df.filter(pl.col("row") % 2 == 1)), ("all", df)]
+    for split, part in splits:
         ours_f1, ours_per = macro_f1(part["label"], part["ours"], CLASSES)
         vader_f1, vader_per = macro_f1(part["label"], part["vader"], CLASSES)
         rows.append(
@@ -145,14 +149,21 @@ def main() -> int:
         action="store_true",
         help="only: 5-fold CV of the learned model inside the dev halves",
     )
+    parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="only the dev halves (tuning passes; held-out rows are not scored)",
+    )
     args = parser.parse_args()
+    if args.dev and args.learned:
+        parser.error("--learned reports the held-out halves; it cannot be combined with --dev")
     sets = vader_sets()
     cat = Categorizer(device="cpu")
     if args.cv:
         return dev_cross_validation(sets, cat)
     results: list[dict[str, object]] = []
     for name, df in sets.items():
-        results.extend(evaluate(name, df, cat))
+        results.extend(evaluate(name, df, cat, dev_only=args.dev))
     print("| set | split | rows | ours macro-F1 | VADER macro-F1 | ours per class (pos/neg/neu) |")
     print("|---|---|---:|---:|---:|---|")
     for r in results:

@@ -15,6 +15,8 @@ the vocabulary and keeps only the hits; JAX then works on short, dense sequences
 * **Long texts** are windowed before tokenizing: a text over `MAX_CHARS` characters keeps its
   first `HEAD_CHARS` and last `TAIL_CHARS` characters (openings carry the topic, endings the
   verdict), so a 100 kB message costs what a 5 kB one does.
+* **Elongated words** ("sooo baaad", "hateeee") that are not in the vocabulary are looked up
+  again with each run of 3+ equal letters cut to two letters, then to one.
 * **Capitals**: the split runs on the lowercased text; texts with capitals are scanned again
   for ALL-CAPS words (an emphasis cue) and those hits are flagged.
 """
@@ -65,6 +67,11 @@ FULLWIDTH_MARKS = {
     "：": ":",
     "；": ";",
 }
+
+
+# Letters whose runs of 3+ are read as emphasis ("sooo goood") and shortened before lookup.
+ELONGATED_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+ELONGATED_RUNS = [letter * 3 for letter in ELONGATED_LETTERS]
 
 
 @dataclass(frozen=True)
@@ -165,15 +172,10 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
     # All tokens in one flat column (an empty list adds no row), mapped to ids by one cast; a
     # hit's message and position follow from the list lengths in numpy, with no index lists.
     lengths = frame["tok"].list.len().fill_null(0).cast(pl.Int32).to_numpy()
-    flat_tid = (
-        frame.select(
-            pl.col("tok").explode(empty_as_null=False).cast(vocab, strict=False).to_physical()
-        )
-        .to_series()
-        .cast(pl.Int32)
-        .fill_null(-1)
-        .to_numpy()
-    )
+    flat = frame.select(pl.col("tok").explode(empty_as_null=False)).to_series()
+    flat_tid = flat.cast(vocab, strict=False).to_physical().cast(pl.Int32).fill_null(-1)
+    flat_tid = flat_tid.to_numpy(writable=True)
+    _match_elongated(flat, flat_tid, vocab)
     found = np.flatnonzero(flat_tid >= 0)
     first = np.cumsum(lengths) - lengths
     msg = np.repeat(np.arange(n, dtype=np.int32), lengths)[found]
@@ -210,6 +212,39 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
         n_tokens=lengths,
         all_caps=all_caps.to_numpy(),
     )
+
+
+def _match_elongated(flat: pl.Series, flat_tid: np.ndarray, vocab: pl.Enum) -> None:
+    """Give unknown tokens with a letter repeated 3+ times ("sooo", "baaad", "hateeee") the id
+    of their shortened form, in place: each run cut to two letters ("cooool" -> "cool"), else to
+    one ("baaad" -> "bad"). Only the unknown tokens that contain such a run are rewritten (a
+    substring automaton finds them), so the cost is that of the few elongated tokens.
+    """
+    unknown = np.flatnonzero(flat_tid < 0)
+    if not unknown.size:
+        return
+    candidates = flat.gather(unknown)
+    elongated = candidates.str.contains_any(ELONGATED_RUNS).fill_null(False).to_numpy()
+    if not elongated.any():
+        return
+    words = pl.DataFrame({"word": candidates.filter(elongated)})
+    two, one = pl.col("word"), pl.col("word")
+    for letter in ELONGATED_LETTERS:
+        two = two.str.replace_all(f"{letter}{{3,}}", letter * 2)
+        one = one.str.replace_all(f"{letter}{{3,}}", letter)
+    ids = (
+        words.select(
+            pl.coalesce(
+                two.cast(vocab, strict=False).to_physical(),
+                one.cast(vocab, strict=False).to_physical(),
+            )
+        )
+        .to_series()
+        .cast(pl.Int32)
+        .fill_null(-1)
+        .to_numpy()
+    )
+    flat_tid[unknown[elongated]] = ids
 
 
 def split_terms(term: str) -> list[str]:

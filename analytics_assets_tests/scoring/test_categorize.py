@@ -266,6 +266,37 @@ def test_general_vocabulary_and_inflected_forms(cat: Categorizer) -> None:
     assert one(cat, "We are cleaning the office")["sentiment"] == "neutral"
 
 
+def test_wordlist_vocabulary(cat: Categorizer) -> None:
+    """Entries of the hand-rated frequency wordlist (sentiment_en_wordlist.tsv)."""
+    assert one(cat, "The support agent was so condescending")["sentiment"] == "negative"
+    assert one(cat, "The checkout is seamless now")["sentiment"] == "positive"
+    assert one(cat, "Got scammed by a fake seller")["sentiment"] == "negative"
+    # Slurs that chat often uses neutrally were left out on purpose.
+    assert one(cat, "nigga what")["sentiment"] == "neutral"
+
+
+def test_elongated_words_are_read_as_their_short_form(cat: Categorizer) -> None:
+    """"sooo baaad": runs of 3+ equal letters are cut to two letters, then to one."""
+    assert one(cat, "this is sooo baaad")["sentiment"] == "negative"
+    assert one(cat, "I hateeee mondays")["sentiment"] == "negative"
+    assert one(cat, "loooove it")["sentiment"] == "positive"
+    assert one(cat, "cooool")["sentiment"] == "positive"
+    assert one(cat, "zzzzz hmmmm")["sentiment"] == "neutral"
+    vocab = cat.vocab.enum
+    short = tokenize(as_text_series(["bad"]), vocab, cat.vocab.thai_terms)
+    long = tokenize(as_text_series(["baaaad"]), vocab, cat.vocab.thai_terms)
+    assert long.tid.tolist() == short.tid.tolist() and long.pos.tolist() == short.pos.tolist()
+
+
+def test_english_die_phrases_leave_the_german_article_alone(cat: Categorizer) -> None:
+    """"die" alone is the German article, so only English-only phrases with it are listed."""
+    assert one(cat, "This app needs to die in a fire")["sentiment"] == "negative"
+    assert one(cat, "a dress to die for")["sentiment"] == "positive"
+    assert one(cat, "Ich will die Auszahlung")["sentiment"] == "neutral"
+    assert one(cat, "Die App ist gut")["sentiment"] == "positive"
+    assert one(cat, "I can't stand this app")["sentiment"] == "negative"
+
+
 @pytest.mark.parametrize(
     "text",
     [
