@@ -276,7 +276,7 @@ def test_wordlist_vocabulary(cat: Categorizer) -> None:
 
 
 def test_elongated_words_are_read_as_their_short_form(cat: Categorizer) -> None:
-    """"sooo baaad": runs of 3+ equal letters are cut to two letters, then to one."""
+    """Elongations such as "sooo baaad": runs of 3+ equal letters are cut to two letters, then to one."""
     assert one(cat, "this is sooo baaad")["sentiment"] == "negative"
     assert one(cat, "I hateeee mondays")["sentiment"] == "negative"
     assert one(cat, "loooove it")["sentiment"] == "positive"
@@ -289,7 +289,7 @@ def test_elongated_words_are_read_as_their_short_form(cat: Categorizer) -> None:
 
 
 def test_english_die_phrases_leave_the_german_article_alone(cat: Categorizer) -> None:
-    """"die" alone is the German article, so only English-only phrases with it are listed."""
+    """Alone, "die" is the German article: only English-only phrases with it are listed."""
     assert one(cat, "This app needs to die in a fire")["sentiment"] == "negative"
     assert one(cat, "a dress to die for")["sentiment"] == "positive"
     assert one(cat, "Ich will die Auszahlung")["sentiment"] == "neutral"
