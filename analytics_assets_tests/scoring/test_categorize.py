@@ -276,7 +276,7 @@ def test_wordlist_vocabulary(cat: Categorizer) -> None:
 
 
 def test_elongated_words_are_read_as_their_short_form(cat: Categorizer) -> None:
-    """Elongations such as "sooo baaad": runs of 3+ equal letters are cut to two letters, then to one."""
+    """Elongations ("sooo baaad"): runs of 3+ equal letters are cut to two, then to one."""
     assert one(cat, "this is sooo baaad")["sentiment"] == "negative"
     assert one(cat, "I hateeee mondays")["sentiment"] == "negative"
     assert one(cat, "loooove it")["sentiment"] == "positive"
