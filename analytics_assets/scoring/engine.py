@@ -152,6 +152,15 @@ def scoring_table(vocab: Vocabulary) -> np.ndarray:
     out[phrase, :ti] = base[first[phrase], :ti] + base[phrase, :ti]
     out[phrase, width] = base[phrase, ti + SCALAR_FEATURES.index("valence")]
     out[phrase, width + 1] = base[phrase, ti + SCALAR_FEATURES.index("span")]
+    # A phrase that carries its own negation ("not bad", "pas content": `fixed` in the
+    # vocabulary) is not flipped by another negator, and its negator is used up by it: it
+    # does not flip the words after it ("no fun and boring" stays negative). (The evidence
+    # column "emoticon sign" of the learned model counts such phrases with the emoticons.)
+    fixed = ti + SCALAR_FEATURES.index("fixed")
+    own = phrase & (base[:, fixed] > 0)
+    out[own, fixed] = 1.0
+    out[own, ti + SCALAR_FEATURES.index("neg_before")] = 0.0
+    out[own, ti + SCALAR_FEATURES.index("neg_after")] = 0.0
     return out
 
 

@@ -274,14 +274,26 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     lex = doc.get("lexicons") or {}
     base = tax_path.parent
     default_base = default_taxonomy_path().parent
+    negators: set[str] = set()
+    if lex.get("modifiers"):
+        rel = lex["modifiers"]
+        p = base / rel if (base / rel).exists() else default_base / rel
+        negators = {row[0].lower() for row in _read_tsv(p) if len(row) > 1 and row[1] == "negator"}
     for rel in lex.get("sentiment", []):
         p = base / rel if (base / rel).exists() else default_base / rel
         for row in _read_tsv(p):
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>valence, got {row!r}")
             # Emoticons and emoji state the writer's mood outright: a negator before them
-            # ("still no cheque :(") does not flip them.
-            fixed = p.name == "sentiment_emoji.tsv" or not re.search(r"[^\W\d_]", row[0])
+            # ("still no cheque :(") does not flip them. A phrase that contains a negator
+            # ("not bad", "pas content") already carries its negation, so another negator
+            # around it ("je ne suis pas content") does not flip it back.
+            negated_phrase = " " in row[0] and any(t in negators for t in split_terms(row[0]))
+            fixed = (
+                p.name == "sentiment_emoji.tsv"
+                or not re.search(r"[^\W\d_]", row[0])
+                or negated_phrase
+            )
             for r in b.term_row(row[0], str(p)):
                 b._row(r)["valence"].append(float(row[1]))
                 b._row(r)["fixed"] = b._row(r)["fixed"] or fixed

@@ -288,6 +288,28 @@ def test_elongated_words_are_read_as_their_short_form(cat: Categorizer) -> None:
     assert long.tid.tolist() == short.tid.tolist() and long.pos.tolist() == short.pos.tolist()
 
 
+def test_phrases_that_carry_their_negation(cat: Categorizer) -> None:
+    """Phrases such as "pas content" or "not bad": another negator does not flip them back,
+    and their negator does not flip the words after them."""
+    assert one(cat, "Je ne suis pas content")["sentiment"] == "negative"
+    assert one(cat, "je suis pas content")["sentiment"] == "negative"
+    assert one(cat, "Das ist nicht toll")["sentiment"] == "negative"
+    assert one(cat, "no fun and boring")["sentiment"] == "negative"
+    assert one(cat, "I can't stand bad service")["sentiment"] == "negative"
+    assert one(cat, "it's not bad")["sentiment"] == "positive"
+
+
+def test_words_of_other_languages_that_are_english_words(cat: Categorizer) -> None:
+    """French "content", German "toll", Spanish/Portuguese "linda" only count in phrases of
+    their language, so English messages with the English words stay neutral."""
+    assert one(cat, "The content is not loading")["sentiment"] == "neutral"
+    assert one(cat, "What is the toll for this road")["sentiment"] == "neutral"
+    assert one(cat, "Linda from support called me")["sentiment"] == "neutral"
+    assert one(cat, "Je suis très content du service")["sentiment"] == "positive"
+    assert one(cat, "Die App ist echt toll")["sentiment"] == "positive"
+    assert one(cat, "Ela é linda")["sentiment"] == "positive"
+
+
 def test_english_die_phrases_leave_the_german_article_alone(cat: Categorizer) -> None:
     """Alone, "die" is the German article: only English-only phrases with it are listed."""
     assert one(cat, "This app needs to die in a fire")["sentiment"] == "negative"
