@@ -169,10 +169,18 @@ def score_batch(
     )
     intent = jnp.sum(ifeat * pos_w, axis=1) + params["intent_prior"]
 
-    # Sentiment: a phrase's valence replaces the valences of the words it covers.
+    # Sentiment: a phrase's valence replaces the valences of the words it covers, and the
+    # leftmost phrase wins: a phrase that starts on a covered word ("worth it" inside "not
+    # worth it") does not count. (Covered words are found from all phrase starts, then again
+    # from the phrases that survive, which settles chains of up to three overlapping phrases.)
     pv, span = scal[..., -2], scal[..., -1]
+
+    def _covered(starts: jax.Array) -> jax.Array:
+        return _shift_right(starts, 1, False) | _shift_right(starts & (span > 2), 2, False)
+
     has_pv = pv != 0
-    covered = _shift_right(has_pv, 1, False) | _shift_right(has_pv & (span > 2), 2, False)
+    has_pv = has_pv & ~_covered(has_pv & ~_covered(has_pv))
+    covered = _covered(has_pv)
     v = jnp.where(has_pv, pv, jnp.where(covered, 0.0, valence)) * validf
     sign = jnp.sign(v)
 
