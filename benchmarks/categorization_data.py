@@ -120,3 +120,42 @@ def macro_f1(
         fn = df.filter((pl.col("t") == c) & (pl.col("p") != c)).height
         per[c] = 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
     return sum(per.values()) / len(classes), per
+
+
+def paired_bootstrap(
+    truth: pl.Series,
+    ours: pl.Series,
+    theirs: pl.Series,
+    classes: list[str],
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """95% interval of macro-F1(ours) - macro-F1(theirs) over rows resampled with replacement.
+
+    Why: a few hundredths of macro-F1 on 2,100 tweets is within sampling noise; the interval
+    says whether a lead is one (it excludes 0) or a tie (it spans 0).
+    """
+    import numpy as np
+
+    index = {c: i for i, c in enumerate(classes)}
+    k = len(classes)
+
+    def codes(s: pl.Series) -> np.ndarray:
+        return np.asarray([index.get(x, k) for x in s.to_list()], np.int64)
+
+    t, a, b = codes(truth), codes(ours), codes(theirs)
+    rng = np.random.default_rng(seed)
+
+    def f1(tt: np.ndarray, pp: np.ndarray) -> float:
+        m = np.bincount(tt * (k + 1) + pp, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
+        tp = np.diag(m)[:k].astype(float)
+        fp = m[:, :k].sum(axis=0) - tp
+        fn = m[:k, :].sum(axis=1) - tp
+        return float(np.mean(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)))
+
+    diffs = []
+    for _ in range(resamples):
+        s = rng.integers(0, t.shape[0], t.shape[0])
+        diffs.append(f1(t[s], a[s]) - f1(t[s], b[s]))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(hi)
