@@ -7,7 +7,8 @@ per message language: messages, share of topic `other`, share of neutral sentime
 complaint-intent messages read as neutral, and the three most common intents. With `--rescore`
 it also scores the stored queries (`raw_messages.query`) with the current engine and prints
 how many sentiment and intent labels differ from the stored ones: the before/after of a
-lexicon or taxonomy change without running the pipeline again.
+lexicon or taxonomy change without running the pipeline again. `--sample N` prints N stored
+rows per language (seeded) with the user's query beside its labels, to read them by eye.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lake", default=core_settings().lake)
     parser.add_argument("--rescore", action="store_true")
+    parser.add_argument("--sample", type=int, default=0, help="rows per language to print")
     args = parser.parse_args()
     lake = Path(args.lake)
     labels = pl.read_parquet(lake / "categorized_messages" / "**" / "*.parquet")
@@ -55,13 +57,23 @@ def main() -> int:
     pl.Config.set_fmt_str_lengths(80)
     print(f"{labels.height:,} messages in {lake}")
     print(shares(labels))
-    if args.rescore:
-        from analytics_assets.scoring import categorize
-
+    if args.rescore or args.sample:
         raw = pl.read_parquet(lake / "raw_messages" / "**" / "*.parquet")
         both = labels.join(
             raw.select(pl.col("id").alias("message_id"), "query"), on="message_id", how="inner"
         )
+    if args.sample:
+        sample = (
+            both.sort("message_id")
+            .filter(pl.int_range(pl.len()).shuffle(seed=7).over("language") < args.sample)
+            .sort("language", "message_id")
+            .select("language", "query", "topic", "intent", "sentiment", "answer_sentiment")
+        )
+        with pl.Config(tbl_rows=args.sample * 10, fmt_str_lengths=70):
+            print(sample)
+    if args.rescore:
+        from analytics_assets.scoring import categorize
+
         now = categorize(both["query"])
         for column in ("sentiment", "intent", "topic"):
             changed = int((both[column] != now[column]).sum())

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import yaml
 
-from analytics_assets.scoring.tokenize import UNSPACED_RANGE, split_terms
+from analytics_assets.scoring.tokenize import UNSPACED_RANGE, split_terms_many
 
 TOPIC_FALLBACK = "other"
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
@@ -127,6 +127,19 @@ class _Builder:
         self.unigrams: dict[str, int] = {"<pad>": 0}
         self.phrases: dict[tuple[int, ...], int] = {}
         self.features: dict[int, dict[str, Any]] = {}
+        self._splits: dict[str, list[str]] = {}
+
+    def prime(self, terms: list[str]) -> None:
+        """Tokenize the terms about to be added in one call (see `split_terms_many`)."""
+        todo = {t for t in terms if t not in self._splits}
+        todo |= {t.replace("'", "’") for t in todo if "'" in t}
+        todo_list = sorted(todo)
+        self._splits.update(zip(todo_list, split_terms_many(todo_list), strict=True))
+
+    def tokens(self, term: str) -> list[str]:
+        if term not in self._splits:
+            self._splits[term] = split_terms_many([term])[0]
+        return self._splits[term]
 
     def _row(self, key: int) -> dict[str, Any]:
         return self.features.setdefault(
@@ -162,7 +175,7 @@ class _Builder:
         return self._term_rows(term, where)
 
     def _term_rows(self, term: str, where: str) -> list[int]:
-        tokens = split_terms(term)
+        tokens = self.tokens(term)
         if not tokens:
             raise ValueError(f"{where}: term {term!r} has no tokens")
         if "".join(tokens).replace("-", "") != "".join(term.lower().replace("-", " ").split()):
@@ -257,6 +270,17 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
                     vec = b._row(row)[kind]
                     vec[index] = max(vec[index], weight * float(w))
 
+    b.prime(
+        [
+            term
+            for key in ("topics", "intents")
+            for spec in doc[key].values()
+            for terms in ((spec or {}).get("terms") or {}).values()
+            if isinstance(terms, dict)
+            for term in terms
+            if isinstance(term, str)
+        ]
+    )
     for i, name in enumerate(topics):
         spec = doc["topics"][name] or {}
         topic_mag[i] = float((spec.get("sentiment") or {}).get("magnitude", 0.0))
@@ -281,14 +305,16 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         negators = {row[0].lower() for row in _read_tsv(p) if len(row) > 1 and row[1] == "negator"}
     for rel in lex.get("sentiment", []):
         p = base / rel if (base / rel).exists() else default_base / rel
-        for row in _read_tsv(p):
+        rows = _read_tsv(p)
+        b.prime([row[0] for row in rows])
+        for row in rows:
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>valence, got {row!r}")
             # Emoticons and emoji state the writer's mood outright: a negator before them
             # ("still no cheque :(") does not flip them. A phrase that contains a negator
             # ("not bad", "pas content") already carries its negation, so another negator
             # around it ("je ne suis pas content") does not flip it back.
-            negated_phrase = " " in row[0] and any(t in negators for t in split_terms(row[0]))
+            negated_phrase = " " in row[0] and any(t in negators for t in b.tokens(row[0]))
             fixed = (
                 p.name == "sentiment_emoji.tsv"
                 or not re.search(r"[^\W\d_]", row[0])
@@ -300,7 +326,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     if lex.get("modifiers"):
         rel = lex["modifiers"]
         p = base / rel if (base / rel).exists() else default_base / rel
-        for row in _read_tsv(p):
+        rows = _read_tsv(p)
+        b.prime([row[0] for row in rows])
+        for row in rows:
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>kind[<TAB>value], got {row!r}")
             term, kind = row[0], row[1]
@@ -324,7 +352,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     # shorter term inside them ("ช้า" in "เช้า") does not fire.
     for rel in lex.get("words", []):
         p = base / rel if (base / rel).exists() else default_base / rel
-        for row in _read_tsv(p):
+        rows = _read_tsv(p)
+        b.prime([row[0] for row in rows])
+        for row in rows:
             b.unigram(row[0])
     for p in PUNCTUATION:
         b.unigram(p)
