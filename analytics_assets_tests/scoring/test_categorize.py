@@ -336,6 +336,7 @@ def test_english_die_phrases_leave_the_german_article_alone(cat: Categorizer) ->
     [
         "Still nothing, I have been waiting for ages.",
         "It is still not working.",
+        "My withdrawal has been pending since yesterday and I still haven't received it.",
         "Mein Konto wurde ohne Grund gesperrt, das ist inakzeptabel.",
         "Toujours rien, j'attends depuis une éternité.",
         "Sigo esperando y nada.",
@@ -350,6 +351,19 @@ def test_still_waiting_complaints_are_negative(cat: Categorizer, text: str) -> N
     row = one(cat, text)
     assert row["sentiment"] == "negative", row
     assert row["intent"] in {"complaint", "troubleshooting"}, row
+
+
+def test_waiting_for_hours_and_maintenance(cat: Categorizer) -> None:
+    """Found by reading the demo labels: waiting for hours is a complaint in every language,
+    and Thai "ปิดปรับปรุง" (down for maintenance) is a technical issue, not a feature request
+    (its shorter "ปรับปรุง", improve, still is one)."""
+    assert (
+        one(cat, "Pouvez-vous vérifier le dépôt ? J'attends depuis des heures !")["sentiment"]
+        == "negative"
+    )
+    assert one(cat, "Tôi đã chờ mấy tiếng rồi!")["sentiment"] == "negative"
+    assert one(cat, "ตอนนี้ระบบปิดปรับปรุงอยู่หรือเปล่าคะ")["topic"] == "technical_issue"
+    assert one(cat, "อยากให้ปรับปรุงหน้าแอพ")["topic"] == "feature_request"
 
 
 def test_frustration_phrases_leave_positive_replies_alone(cat: Categorizer) -> None:
