@@ -364,6 +364,13 @@ def test_waiting_for_hours_and_maintenance(cat: Categorizer) -> None:
     assert one(cat, "Tôi đã chờ mấy tiếng rồi!")["sentiment"] == "negative"
     assert one(cat, "ตอนนี้ระบบปิดปรับปรุงอยู่หรือเปล่าคะ")["topic"] == "technical_issue"
     assert one(cat, "อยากให้ปรับปรุงหน้าแอพ")["topic"] == "feature_request"
+    for text in (
+        "Is the system under maintenance right now?",
+        "Le système est-il en maintenance en ce moment ?",
+        "¿El sistema está en mantenimiento ahora?",
+        "Ist gerade Wartung?",
+    ):
+        assert one(cat, text)["topic"] == "technical_issue", text
 
 
 def test_frustration_phrases_leave_positive_replies_alone(cat: Categorizer) -> None:
