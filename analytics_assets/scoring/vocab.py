@@ -298,15 +298,18 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     lex = doc.get("lexicons") or {}
     base = tax_path.parent
     default_base = default_taxonomy_path().parent
-    negators: set[str] = set()
-    if lex.get("modifiers"):
-        rel = lex["modifiers"]
-        p = base / rel if (base / rel).exists() else default_base / rel
-        negators = {row[0].lower() for row in _read_tsv(p) if len(row) > 1 and row[1] == "negator"}
-    for rel in lex.get("sentiment", []):
+
+    def lexicon(rel: str) -> tuple[Path, list[list[str]]]:
+        """A lexicon file next to the taxonomy, else the packaged one, read and tokenized."""
         p = base / rel if (base / rel).exists() else default_base / rel
         rows = _read_tsv(p)
         b.prime([row[0] for row in rows])
+        return p, rows
+
+    mod_path, mod_rows = lexicon(lex["modifiers"]) if lex.get("modifiers") else (None, [])
+    negators = {row[0].lower() for row in mod_rows if len(row) > 1 and row[1] == "negator"}
+    for rel in lex.get("sentiment", []):
+        p, rows = lexicon(rel)
         for row in rows:
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>valence, got {row!r}")
@@ -323,12 +326,9 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
             for r in b.term_row(row[0], str(p)):
                 b._row(r)["valence"].append(float(row[1]))
                 b._row(r)["fixed"] = b._row(r)["fixed"] or fixed
-    if lex.get("modifiers"):
-        rel = lex["modifiers"]
-        p = base / rel if (base / rel).exists() else default_base / rel
-        rows = _read_tsv(p)
-        b.prime([row[0] for row in rows])
-        for row in rows:
+    if mod_path is not None:
+        p = mod_path
+        for row in mod_rows:
             if len(row) < 2:
                 raise ValueError(f"{p}: expected term<TAB>kind[<TAB>value], got {row!r}")
             term, kind = row[0], row[1]
@@ -351,10 +351,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     # Plain words: tokens with no weights, so the Thai segmenter matches them whole and a
     # shorter term inside them ("ช้า" in "เช้า") does not fire.
     for rel in lex.get("words", []):
-        p = base / rel if (base / rel).exists() else default_base / rel
-        rows = _read_tsv(p)
-        b.prime([row[0] for row in rows])
-        for row in rows:
+        for row in lexicon(rel)[1]:
             b.unigram(row[0])
     for p in PUNCTUATION:
         b.unigram(p)
