@@ -38,7 +38,7 @@ lock:
 
 # The embedded MongoDB server outlives `make run` so `make ui` and the CLI can read it.
 stop:
-	@test -x $(BIN)/python && $(BIN)/python -m analytics_assets.resources.mongo stop || true
+	@test -x $(BIN)/python && $(BIN)/python -m analytics_assets.storage.mongo stop || true
 
 clean: stop
 	rm -rf .data .dagster $(VENV)

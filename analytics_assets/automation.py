@@ -13,14 +13,35 @@ stay stale. `FOLLOW_UPSTREAM` is eager without that restriction:
 It does not backfill history by itself: on its first evaluation, partitions that were already
 missing are not "newly" missing, so it starts from the state it finds
 (`analytics_assets_tests/test_automation.py` checks both behaviours).
+
+`automation_condition_sensor` evaluates these conditions. Dagster would otherwise add a
+`default_automation_condition_sensor` that starts *stopped*; this one covers the same assets
+and starts running.
 """
 
 from __future__ import annotations
 
-from dagster import AutomationCondition
+from dagster import (
+    AssetSelection,
+    AutomationCondition,
+    AutomationConditionSensorDefinition,
+    DefaultSensorStatus,
+)
 
 FOLLOW_UPSTREAM: AutomationCondition = (
     AutomationCondition.eager()
     .without(AutomationCondition.in_latest_time_window())
     .with_label("eager (any partition)")
+)
+
+
+# Evaluates the automation conditions of every asset (assets without one are ignored), every
+# 30 seconds, in the daemon. Declared here so it starts RUNNING with `dagster dev`.
+automation_condition_sensor = AutomationConditionSensorDefinition(
+    "automation_condition_sensor",
+    target=AssetSelection.all(),
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Materializes downstream assets when their automation conditions are met "
+    "(e.g. after ingestion lands a new partition).",
 )

@@ -1,35 +1,39 @@
-"""The one `Definitions` of the code location: assets, checks, resources, sensors, schedules.
+"""The one `Definitions` of the code location: every area's definitions, merged, plus resources.
 
-Every area contributes through its own module; this file only wires them. Resources are built
-from the environment (`settings.py`), so switching the source, the lake or MongoDB is
-configuration, not code.
+Each area under `defs/` (ingestion, categorization, translation, analytics, reports, errors)
+declares its assets, checks, jobs, schedules and sensors in its own `definitions.py`; this file
+only merges them and binds the resources, which are built from the settings
+(`settings.py`), so switching the source, the lake or MongoDB is configuration, not code.
 """
 
 from __future__ import annotations
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions
 
-from analytics_assets.assets import (
-    analytics,
-    categorization,
-    errors,
-    ingestion,
-    reports,
-    translation,
-)
-from analytics_assets.jobs import REPORT_JOBS, ingestion_job, retry_failed_rows
-from analytics_assets.resources.registry import build_resources
-from analytics_assets.schedules import SCHEDULES, automation_condition_sensor
-from analytics_assets.sensors import nocodb_new_rows
+from analytics_assets.automation import automation_condition_sensor
+from analytics_assets.defs.analytics import assets as analytics
+from analytics_assets.defs.analytics import definitions as analytics_defs
+from analytics_assets.defs.categorization import assets as categorization
+from analytics_assets.defs.categorization import definitions as categorization_defs
+from analytics_assets.defs.errors import assets as errors
+from analytics_assets.defs.errors import definitions as errors_defs
+from analytics_assets.defs.ingestion import assets as ingestion
+from analytics_assets.defs.ingestion import definitions as ingestion_defs
+from analytics_assets.defs.reports import assets as reports
+from analytics_assets.defs.reports import definitions as reports_defs
+from analytics_assets.defs.translation import assets as translation
+from analytics_assets.defs.translation import definitions as translation_defs
+from analytics_assets.resources import build_resources
 
-# Asset modules, one per stage (each helper/area appends its module here).
+# The asset modules of every area (tests build their own Definitions from these).
 ASSET_MODULES = [ingestion, errors, translation, categorization, analytics, reports]
 
-defs = Definitions(
-    assets=load_assets_from_modules(ASSET_MODULES),
-    asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
-    resources=build_resources(),
-    jobs=[*REPORT_JOBS, retry_failed_rows, ingestion_job],
-    schedules=[*SCHEDULES],
-    sensors=[errors.retry_failed_rows_sensor, automation_condition_sensor, nocodb_new_rows],
+defs = Definitions.merge(
+    ingestion_defs.defs,
+    errors_defs.defs,
+    translation_defs.defs,
+    categorization_defs.defs,
+    analytics_defs.defs,
+    reports_defs.defs,
+    Definitions(resources=build_resources(), sensors=[automation_condition_sensor]),
 )

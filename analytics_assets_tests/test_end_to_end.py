@@ -24,10 +24,10 @@ from dagster._core.storage.tags import (
 )
 
 from analytics_assets.definitions import ASSET_MODULES, defs
-from analytics_assets.io_managers.parquet import PolarsParquetIOManager
-from analytics_assets.resources.demo_source import DemoSourceResource
-from analytics_assets.resources.registry import build_resources
+from analytics_assets.resources import build_resources
 from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
+from analytics_assets.sources.demo.resource import DemoSourceResource
+from analytics_assets.storage.parquet import PolarsParquetIOManager
 
 DAYS = ["2026-11-02", "2026-11-03"]
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from categorization_data import macro_f1, paired_bootstrap, three_class, vader_sets  # noqa: E402
 
-from analytics_assets.scoring import Categorizer  # noqa: E402
+from analytics_assets.defs.categorization.engine import Categorizer  # noqa: E402
 
 CLASSES = ["positive", "negative", "neutral"]
 # Class-weight exponent of the learned model per set, picked by 5-fold CV on the dev half
@@ -96,7 +96,11 @@ def _layer_only(
     """A 3-class decision layer over the rule features alone (no n-grams): idea 1 of issue 6."""
     import numpy as np
 
-    from analytics_assets.scoring.learned import _predict, dense_features, fit_softmax
+    from analytics_assets.defs.categorization.engine.learned import (
+        _predict,
+        dense_features,
+        fit_softmax,
+    )
 
     classes = ["positive", "negative", "neutral", "mixed"]
     y = np.asarray([classes.index(x) for x in train["label"]], np.int32)
@@ -115,7 +119,7 @@ def _layer_only(
 def dev_cross_validation(sets: dict[str, pl.DataFrame], cat: Categorizer) -> int:
     """How `CLASS_BALANCE` was chosen, and whether a decision layer over the rule features
     beats the rule thresholds: 5-fold CV inside the dev half only (held-out unused)."""
-    from analytics_assets.scoring.learned import fit_and_evaluate_split
+    from analytics_assets.defs.categorization.engine.learned import fit_and_evaluate_split
 
     print("| set | model | class-weight exponent | dev 5-fold CV macro-F1 |")
     print("|---|---|---:|---:|")
@@ -181,7 +185,7 @@ def main() -> int:
             f"{per['positive']:.2f} / {per['negative']:.2f} / {per['neutral']:.2f} |"
         )
     if args.learned:
-        from analytics_assets.scoring.learned import fit_and_evaluate_split
+        from analytics_assets.defs.categorization.engine.learned import fit_and_evaluate_split
 
         print()
         print("| set | learned weights, held-out macro-F1 | VADER held-out macro-F1 |")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from categorization_data import chitchat_messages  # noqa: E402
 
-from analytics_assets.scoring import Categorizer  # noqa: E402
+from analytics_assets.defs.categorization.engine import Categorizer  # noqa: E402
 
 
 def main() -> int:

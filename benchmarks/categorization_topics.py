@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from categorization_data import macro_f1  # noqa: E402
 
-from analytics_assets.scoring import Categorizer  # noqa: E402
+from analytics_assets.defs.categorization.engine import Categorizer  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "topic_intent_eval.tsv"
 

@@ -29,8 +29,8 @@ from collections.abc import Callable
 import polars as pl
 
 from analytics_assets import schemas
-from analytics_assets.demo import generator as g
-from analytics_assets.demo import phrases as ph
+from analytics_assets.sources.demo import generator as g
+from analytics_assets.sources.demo import phrases as ph
 
 DAY = dt.date(2025, 3, 3)
 

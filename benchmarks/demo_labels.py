@@ -72,7 +72,7 @@ def main() -> int:
         with pl.Config(tbl_rows=args.sample * 10, fmt_str_lengths=70):
             print(sample)
     if args.rescore:
-        from analytics_assets.scoring import categorize
+        from analytics_assets.defs.categorization.engine import categorize
 
         now = categorize(both["query"])
         for column in ("sentiment", "intent", "topic"):

@@ -135,8 +135,8 @@ def python_rows_report(rows: list[dict]) -> dict:
 
 def compare_report(lake: Path, day: str, repeat: int) -> dict[str, float]:
     """Polars `build_report` vs the per-row Python loop on the same day's raw rows."""
-    from analytics_assets.analytics.prepare import RAW_MESSAGE_COLUMNS, prepare_messages
-    from analytics_assets.analytics.reports import build_report, period_for
+    from analytics_assets.defs.analytics.prepare import RAW_MESSAGE_COLUMNS, prepare_messages
+    from analytics_assets.defs.reports.build import build_report, period_for
     from analytics_assets.settings import core_settings
 
     raw = pl.read_parquet(lake / "raw_messages" / f"date={day}" / "part-0.parquet").select(
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             print(f"kept {tmp}")
         else:
-            from analytics_assets.resources.mongo import close_clients, embedded
+            from analytics_assets.storage.mongo import close_clients, embedded
 
             close_clients()
             embedded.stop_server(tmp / "mongo")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics_assets.language.detect import (
+from analytics_assets.defs.categorization.language import (
     DEFAULT_LANGUAGES,
     DetectionSettings,
     detect_languages,
@@ -62,7 +62,7 @@ def accuracy(labeled: pl.DataFrame, settings: DetectionSettings) -> tuple[pl.Dat
 
 
 def demo_texts(messages: int) -> list[str]:
-    from analytics_assets.demo.generator import generate_day
+    from analytics_assets.sources.demo.generator import generate_day
 
     _, wire = generate_day(date(2025, 3, 3), 42, messages, malformed=False)
     return pl.concat([wire["query"], wire["answer"]]).fill_null("").to_list()

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics_assets.resources.mongo import MongoResource, close_clients, embedded
-from analytics_assets.resources.mongo.base import iter_document_chunks, utcnow
+from analytics_assets.storage.mongo import MongoResource, close_clients, embedded
+from analytics_assets.storage.mongo.base import iter_document_chunks, utcnow
 
 
 def make_frame(n: int, seed: int = 11) -> pl.DataFrame:

@@ -37,15 +37,15 @@ from pathlib import Path
 import polars as pl
 import requests
 
-from analytics_assets.demo.generator import generate_day
-from analytics_assets.resources.nocodb import (
+from analytics_assets.schemas import MESSAGES_WIRE_SCHEMA, conform
+from analytics_assets.sources.demo.generator import generate_day
+from analytics_assets.sources.nocodb import (
     SERVER_MAX_INSERT,
     NocoDBClient,
     NocoDBResource,
     created_window_filter,
     dify_table_columns,
 )
-from analytics_assets.schemas import MESSAGES_WIRE_SCHEMA, conform
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / ".cache" / "nocodb_ingest"

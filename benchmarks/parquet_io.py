@@ -48,8 +48,8 @@ from dagster import (
     build_output_context,
 )
 
-from analytics_assets.io_managers.parquet import PolarsParquetIOManager
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
+from analytics_assets.storage.parquet import PolarsParquetIOManager
 
 DAY = "2025-03-03"
 DAILY_PARTITIONS = DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
@@ -120,8 +120,8 @@ def message_frame(n: int, seed: int = 7) -> pl.DataFrame:
 
 def demo_frame(n: int, seed: int = 42) -> pl.DataFrame:
     """`n` demo messages of one day, normalized into the raw schema (what raw_messages holds)."""
-    from analytics_assets.demo.generator import generate_day
-    from analytics_assets.ingestion.normalize import normalize_messages
+    from analytics_assets.defs.ingestion.normalize import normalize_messages
+    from analytics_assets.sources.demo.generator import generate_day
 
     _, wire = generate_day(date.fromisoformat(DAY), seed, n, malformed=False)
     return normalize_messages(wire, asset="raw_messages", partition=DAY).rows

@@ -20,12 +20,12 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analytics_assets.translation.base import BatchLimits  # noqa: E402
-from analytics_assets.translation.engine import TranslationEngine  # noqa: E402
-from analytics_assets.translation.libretranslate import (  # noqa: E402
+from analytics_assets.defs.translation.backends.base import BatchLimits  # noqa: E402
+from analytics_assets.defs.translation.backends.libretranslate import (  # noqa: E402
     DEFAULT_LIMITS,
     LibreTranslateTranslator,
 )
+from analytics_assets.defs.translation.engine import TranslationEngine  # noqa: E402
 from analytics_assets_tests.fixtures.translation_servers import (  # noqa: E402
     LibreTranslateServer,
 )

@@ -24,10 +24,10 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from analytics_assets.resources.mongo import MongoResource
-from analytics_assets.resources.mongo.base import WRITE_ID
-from analytics_assets.resources.mongo.embedded import EmbeddedServerError
 from analytics_assets.settings import core_settings
+from analytics_assets.storage.mongo import MongoResource
+from analytics_assets.storage.mongo.base import WRITE_ID
+from analytics_assets.storage.mongo.embedded import EmbeddedServerError
 
 EXIT_UNREACHABLE = 2
 
@@ -169,8 +169,12 @@ def retry_plan(
 
     The same grouping as the retry sensor, without its attempt limit (a person decides).
     """
-    from analytics_assets.analytics.errors import plan_retries
-    from analytics_assets.assets.errors import ASSET_NAME, ERROR_SOURCE_ASSETS, open_error_groups
+    from analytics_assets.defs.errors.assets import (
+        ASSET_NAME,
+        ERROR_SOURCE_ASSETS,
+        open_error_groups,
+    )
+    from analytics_assets.defs.errors.records import plan_retries
 
     groups = [
         g

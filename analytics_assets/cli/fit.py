@@ -39,8 +39,8 @@ def read_labeled(path: Path) -> pl.DataFrame:
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from analytics_assets.scoring import Categorizer
-    from analytics_assets.scoring.learned import fit_task, save
+    from analytics_assets.defs.categorization.engine import Categorizer
+    from analytics_assets.defs.categorization.engine.learned import fit_task, save
 
     try:
         data = read_labeled(Path(args.data))

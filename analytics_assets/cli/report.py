@@ -20,7 +20,7 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from analytics_assets.analytics.reports import (
+from analytics_assets.defs.reports.build import (
     BREAKDOWNS,
     CORE_FIELDS,
     GROUPED,
@@ -28,8 +28,8 @@ from analytics_assets.analytics.reports import (
     Period,
     period_for,
 )
-from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.settings import core_settings
+from analytics_assets.storage.mongo import MongoResource
 
 # Bookkeeping fields of the stored document that are not part of the report.
 HIDDEN_FIELDS = ("_write_id",)

@@ -10,8 +10,8 @@ import pytest
 
 from analytics_assets.cli import main
 from analytics_assets.cli.errors import redact
-from analytics_assets.resources.mongo import MongoResource
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, conform
+from analytics_assets.storage.mongo import MongoResource
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from analytics_assets.cli import main
-from analytics_assets.scoring import Categorizer
+from analytics_assets.defs.categorization.engine import Categorizer
 
 # Chat-like texts whose labels the rules alone get wrong on purpose: "sorted" and "bruh" are
 # not in the lexicon, and "bruh" means a complaint here.

@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from analytics_assets.analytics.prepare import prepare_messages
-from analytics_assets.analytics.reports import build_report, period_for
 from analytics_assets.cli import main
 from analytics_assets.cli.report import parse_period
-from analytics_assets.resources.mongo import MongoResource
-from analytics_assets_tests.analytics.frames import KEY, Msg, categorized, raw_messages
+from analytics_assets.defs.analytics.prepare import prepare_messages
+from analytics_assets.defs.reports.build import build_report, period_for
+from analytics_assets.storage.mongo import MongoResource
+from analytics_assets_tests.defs.analytics.frames import KEY, Msg, categorized, raw_messages
 
 MSGS = [
     Msg("m1", "c1", "u1", "2025-03-03 10:00", model="gpt-3.5-turbo"),

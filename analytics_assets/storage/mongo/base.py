@@ -1,0 +1,342 @@
+"""The shared repository base: frames/documents in, bulk writes out, partition replacement.
+
+Every write is a bulk operation (`bulk_write(..., ordered=False)` in chunks), matched on the
+collection's unique business key, so running the same write twice leaves the same documents.
+
+Partition replacement (`replace_partition`) is "upsert the new documents, then delete the ones
+this write did not touch":
+
+1. each new document is stamped with the partition value and a fresh write id (`_write_id`);
+   a key already in the partition is written with `ReplaceOne(key, doc, upsert=True)` (the
+   document becomes exactly the new version, no stale fields), a new key with `InsertOne`
+   (the fast path; if the key exists after all, e.g. in another partition or written
+   concurrently, the duplicate-key failure is retried as the same `ReplaceOne` upsert);
+2. `delete_many({partition: value, _write_id: {$ne: this write}})` removes documents of the
+   partition that are not in the new set.
+
+A crash during step 1 leaves the partition holding, for each key, either the old or the new
+document (never none, never two: the unique index), plus stale keys; a crash before step 2
+leaves stale keys. Re-running the write converges to exactly the new set. Readers never see an
+empty partition, which delete-then-insert would show during a rewrite. MongoDB transactions
+would make it atomic but need a replica set, which neither a standalone mongod nor the
+embedded server provides.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, astuple, dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import polars as pl
+from bson import ObjectId
+from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+from pymongo.results import BulkWriteResult
+
+from analytics_assets.storage.mongo.collections import SPECS_BY_NAME, CollectionSpec
+
+WRITE_ID = "_write_id"
+DUPLICATE_KEY = 11000
+DEFAULT_CHUNK = 2000
+
+Documents = pl.DataFrame | Iterable[Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What a bulk write did, for logs and Dagster output metadata."""
+
+    documents: int = 0
+    inserted: int = 0
+    matched: int = 0
+    modified: int = 0
+    deleted: int = 0
+
+    def __add__(self, other: WriteCounts) -> WriteCounts:
+        return WriteCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def utcnow() -> datetime:
+    """Millisecond precision: what BSON dates keep, so a value read back compares equal."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def day_start(key: str | date | datetime) -> datetime:
+    """Midnight UTC of a partition key / date, as a BSON-ready datetime."""
+    if isinstance(key, datetime):
+        key = key.astimezone(UTC).date() if key.tzinfo else key.date()
+    elif isinstance(key, str):
+        key = date.fromisoformat(key[:10])
+    return datetime.combine(key, time.min, tzinfo=UTC)
+
+
+# --- frame/document conversion ------------------------------------------------------------
+
+
+def frame_to_bson_ready(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast the column types BSON cannot carry, in Polars (no per-row Python).
+
+    Dates become midnight-UTC datetimes, naive datetimes are taken as UTC, aware ones are
+    converted to UTC, decimals become floats. Nested lists/structs keep their values.
+    """
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Date:
+            exprs.append(col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        elif isinstance(dtype, pl.Datetime):
+            exprs.append(
+                col.dt.replace_time_zone("UTC")
+                if dtype.time_zone is None
+                else col.dt.convert_time_zone("UTC")
+            )
+        elif isinstance(dtype, pl.Decimal):
+            exprs.append(col.cast(pl.Float64))
+        else:
+            exprs.append(col)
+    return df.select(exprs)
+
+
+def _bson_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return day_start(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _bson_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_bson_value(v) for v in value]
+    return value
+
+
+def iter_document_chunks(docs: Documents, chunk: int = DEFAULT_CHUNK) -> Iterator[list[dict]]:
+    """Documents in chunks of at most `chunk`, BSON-ready (frames are converted in Polars)."""
+    if isinstance(docs, pl.DataFrame):
+        ready = frame_to_bson_ready(docs)
+        for part in ready.iter_slices(n_rows=chunk):
+            yield part.to_dicts()
+        return
+    batch: list[dict] = []
+    for doc in docs:
+        batch.append({k: _bson_value(v) for k, v in doc.items()})
+        if len(batch) >= chunk:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def key_filter(doc: Mapping[str, Any], key_fields: Sequence[str]) -> dict[str, Any]:
+    try:
+        return {k: doc[k] for k in key_fields}
+    except KeyError as exc:
+        raise ValueError(
+            f"document lacks key field {exc.args[0]!r}: keys are {key_fields}"
+        ) from exc
+
+
+def _check_unique_keys(docs: Documents, key_fields: Sequence[str]) -> None:
+    """Duplicate keys in one write are a bug upstream: refuse rather than keep an arbitrary one."""
+    if isinstance(docs, pl.DataFrame):
+        missing = [k for k in key_fields if k not in docs.columns]
+        if missing:
+            raise ValueError(f"frame lacks key columns {missing}")
+        dupes = docs.select(key_fields).filter(pl.struct(key_fields).is_duplicated())
+        if dupes.height:
+            raise ValueError(f"duplicate keys {list(key_fields)} in write: {dupes.head(5).rows()}")
+
+
+def _counts(result: BulkWriteResult, documents: int) -> WriteCounts:
+    return WriteCounts(
+        documents=documents,
+        inserted=result.upserted_count + result.inserted_count,
+        matched=result.matched_count,
+        modified=result.modified_count,
+    )
+
+
+class Repository:
+    """One collection, its spec and the bulk operations every area needs."""
+
+    collection_name: ClassVar[str] = ""
+
+    def __init__(self, db: Database, collection_name: str | None = None) -> None:
+        """`collection_name` overrides the class's collection (generic use by the IO manager:
+        a collection without a spec works too, given explicit key fields)."""
+        name = collection_name or self.collection_name
+        self.db = db
+        self.spec: CollectionSpec | None = SPECS_BY_NAME.get(name)
+        self.collection: Collection = db[name]
+
+    def _keys(self, key_fields: Sequence[str] | None) -> tuple[str, ...]:
+        if key_fields:
+            return tuple(key_fields)
+        if self.spec is None:
+            raise ValueError(f"collection {self.collection.name} has no spec: pass key_fields")
+        return self.spec.key_fields
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def upsert_many(
+        self,
+        docs: Documents,
+        key_fields: Sequence[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> WriteCounts:
+        """Insert or update documents by key (`$set`: fields other writers added are kept).
+
+        `updated_at` is stamped on every document. Idempotent: running it twice leaves the
+        same documents (the unique index on the key makes duplicates impossible).
+        """
+        keys = self._keys(key_fields)
+        _check_unique_keys(docs, keys)
+        now = utcnow()
+        total = WriteCounts()
+        seen: set[tuple] = set()
+        for batch in iter_document_chunks(docs, chunk_size):
+            ops = []
+            for doc in batch:
+                fields = {k: v for k, v in doc.items() if k != "_id"}
+                fields["updated_at"] = now
+                flt = key_filter(doc, keys)
+                ident = tuple(flt.values())
+                if ident in seen:
+                    raise ValueError(f"duplicate key {flt} in one upsert_many call")
+                seen.add(ident)
+                ops.append(UpdateOne(flt, {"$set": fields}, upsert=True))
+            total = total + _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
+        return total
+
+    def replace_partition(
+        self,
+        partition_value: Any,
+        docs: Documents,
+        *,
+        partition_field: str = "partition",
+        key_fields: Sequence[str] | None = None,
+        chunk_size: int = DEFAULT_CHUNK,
+    ) -> WriteCounts:
+        """Make the documents whose `partition_field` equals `partition_value` exactly `docs`.
+
+        Documents without the field get it; one with another value is refused. See the module
+        docstring for what a crash leaves and why re-running converges.
+        """
+        keys = self._keys(key_fields)
+        _check_unique_keys(docs, keys)
+        write_id = uuid.uuid4().hex
+        now = utcnow()
+        value = _bson_value(partition_value)
+        # Keys already in the partition are replaced; the others are plain inserts (the fast
+        # path on every server). A key that appeared meanwhile, or lives in another partition,
+        # fails its insert with a duplicate key and is retried as an upsert.
+        existing = {
+            tuple(d.get(k) for k in keys)
+            for d in self.collection.find({partition_field: value}, {k: 1 for k in keys})
+        }
+        seen: set[tuple] = set()
+        total = WriteCounts()
+        for batch in iter_document_chunks(docs, chunk_size):
+            ops: list[InsertOne | ReplaceOne] = []
+            for doc in batch:
+                if doc.get(partition_field, value) != value:
+                    raise ValueError(
+                        f"document {key_filter(doc, keys)} has {partition_field}="
+                        f"{doc[partition_field]!r}, not the partition being written ({value!r})"
+                    )
+                doc[partition_field] = value
+                doc[WRITE_ID] = write_id
+                doc["updated_at"] = now
+                flt = key_filter(doc, keys)
+                ident = tuple(flt.values())
+                if ident in seen:
+                    raise ValueError(f"duplicate key {flt} in partition write")
+                seen.add(ident)
+                if ident in existing:
+                    ops.append(ReplaceOne(flt, doc, upsert=True))
+                else:
+                    ops.append(InsertOne(doc))
+            total = total + self._write_replacing(ops, batch, keys)
+        deleted = self.collection.delete_many(
+            {partition_field: value, WRITE_ID: {"$ne": write_id}}
+        ).deleted_count
+        return total + WriteCounts(deleted=deleted)
+
+    def _write_replacing(
+        self, ops: list[InsertOne | ReplaceOne], docs: list[dict], keys: tuple[str, ...]
+    ) -> WriteCounts:
+        """Unordered bulk write; inserts that hit an existing key are retried as upserts."""
+        try:
+            return _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
+        except BulkWriteError as exc:
+            details = exc.details
+            retry: list[ReplaceOne] = []
+            for error in details.get("writeErrors", []):
+                op = ops[error["index"]]
+                if error.get("code") != DUPLICATE_KEY or not isinstance(op, InsertOne):
+                    raise
+                doc = docs[error["index"]]
+                if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
+                    doc = {k: v for k, v in doc.items() if k != "_id"}
+                retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+            done = WriteCounts(
+                documents=len(ops) - len(retry),
+                inserted=details.get("nInserted", 0) + details.get("nUpserted", 0),
+                matched=details.get("nMatched", 0),
+                modified=details.get("nModified", 0),
+            )
+            return done + _counts(self.collection.bulk_write(retry, ordered=False), len(retry))
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def find(
+        self,
+        filter: Mapping[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] | None = None,
+        limit: int | None = None,
+        projection: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        cursor = self.collection.find(dict(filter or {}), projection=projection)
+        if sort:
+            cursor = cursor.sort(list(sort))
+        if limit:
+            cursor = cursor.limit(limit)
+        return list(cursor)
+
+    def count(self, filter: Mapping[str, Any] | None = None) -> int:
+        return self.collection.count_documents(dict(filter or {}))
+
+    def partition_documents(
+        self, partition_value: Any, partition_field: str = "partition"
+    ) -> list[dict]:
+        """A partition's documents without the bookkeeping fields, in key order."""
+        sort = [(k, 1) for k in self._keys(None)] if self.spec else None
+        return self.find(
+            {partition_field: _bson_value(partition_value)},
+            sort=sort,
+            projection={WRITE_ID: 0},
+        )
+
+    def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return list(self.collection.aggregate(pipeline))
+
+
+def documents_to_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
+    """Documents → frame. A generated ObjectId `_id` is dropped (it carries no meaning; the
+    business key is in the other fields); a meaningful `_id` (a cache key, a user key) stays."""
+    rows = [
+        {k: v for k, v in d.items() if k != "_id"} if isinstance(d.get("_id"), ObjectId) else d
+        for d in docs
+    ]
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
