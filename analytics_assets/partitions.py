@@ -15,9 +15,9 @@ from dagster import (
     WeeklyPartitionsDefinition,
 )
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 
-_START = core_settings().partitions_start.isoformat()
+_START = get_settings().partitions_start.isoformat()
 
 DAILY_PARTITIONS = DailyPartitionsDefinition(start_date=_START, timezone="UTC")
 # day_offset=1: weeks start on Monday (ISO weeks), not Dagster's default Sunday.

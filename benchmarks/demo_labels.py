@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 
 
 def shares(labels: pl.DataFrame) -> pl.DataFrame:
@@ -46,7 +46,7 @@ def shares(labels: pl.DataFrame) -> pl.DataFrame:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lake", default=core_settings().lake)
+    parser.add_argument("--lake", default=get_settings().lake)
     parser.add_argument("--rescore", action="store_true")
     parser.add_argument("--sample", type=int, default=0, help="rows per language to print")
     args = parser.parse_args()

@@ -137,7 +137,7 @@ def compare_report(lake: Path, day: str, repeat: int) -> dict[str, float]:
     """Polars `build_report` vs the per-row Python loop on the same day's raw rows."""
     from analytics_assets.defs.analytics.prepare import RAW_MESSAGE_COLUMNS, prepare_messages
     from analytics_assets.defs.reports.build import build_report, period_for
-    from analytics_assets.settings import core_settings
+    from analytics_assets.settings import get_settings
 
     raw = pl.read_parquet(lake / "raw_messages" / f"date={day}" / "part-0.parquet").select(
         RAW_MESSAGE_COLUMNS
@@ -145,7 +145,7 @@ def compare_report(lake: Path, day: str, repeat: int) -> dict[str, float]:
     labels_path = lake / "categorized_messages" / f"date={day}" / "part-0.parquet"
     labels = pl.read_parquet(labels_path) if labels_path.exists() else None
     period = period_for("daily", date.fromisoformat(day))
-    key = core_settings().pseudonym_key
+    key = get_settings().pseudonym_key
 
     polars_times, prepare_times = [], []
     for _ in range(repeat):

@@ -24,7 +24,7 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import WRITE_ID
 from analytics_assets.storage.mongo.embedded import EmbeddedServerError
@@ -110,7 +110,7 @@ def build_mongo() -> MongoResource:
     Built with plain values rather than `MongoResource.from_settings()`: that one passes the
     URI as an `EnvVar`, which only Dagster resolves, and this command runs outside Dagster.
     """
-    settings = core_settings()
+    settings = get_settings()
     return MongoResource(
         uri=settings.mongodb_uri,
         database=settings.mongodb_database,

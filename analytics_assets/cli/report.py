@@ -28,7 +28,7 @@ from analytics_assets.defs.reports.build import (
     Period,
     period_for,
 )
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
 # Bookkeeping fields of the stored document that are not part of the report.
@@ -117,7 +117,7 @@ def render_table(report: dict[str, Any]) -> str:
 def _mongo() -> MongoResource:
     """The configured MongoDB, with the URI's value itself (outside a Dagster run an `EnvVar`
     field is not resolved)."""
-    settings = core_settings()
+    settings = get_settings()
     return MongoResource(
         uri=settings.mongodb_uri,
         database=settings.mongodb_database,

@@ -24,12 +24,13 @@ from dagster import (
     MonthlyPartitionsDefinition,
     WeeklyPartitionsDefinition,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
+
+# Dagster's tags for a single run over a partition range (public names, documented in its
+# backfill docs; the constants themselves live in a private module).
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _rows_per_asset(instance: DagsterInstance, keys: list[AssetKey], partitions:
 def handle(args: argparse.Namespace) -> int:
     from analytics_assets.definitions import defs
 
-    settings = core_settings()
+    settings = get_settings()
     today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
     plan = plan_range(today, args.days, settings.partitions_start, complete_week=not args.no_week)
     instance = DagsterInstance.get()

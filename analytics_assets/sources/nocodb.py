@@ -48,7 +48,7 @@ from analytics_assets.schemas import (
     MESSAGE_TIMESTAMPS,
     MESSAGES_WIRE_SCHEMA,
 )
-from analytics_assets.settings import env_float, env_int, env_str
+from analytics_assets.settings import Settings, get_settings
 from analytics_assets.sources.base import SourceResource
 
 #: NocoDB never returns more than this many rows per page, whatever `limit` asks for.
@@ -585,22 +585,23 @@ class NocoDBResource(SourceResource):
     _table_ids: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> NocoDBResource:
+    def from_settings(cls, settings: Settings | None = None) -> NocoDBResource:
         """The resource as configured by the `NOCODB_*` environment keys (.env.example).
 
         URL and token stay `EnvVar`s: Dagster resolves them when a run starts and never
         shows the token in the UI or in run config.
         """
+        s = settings or get_settings()
         return cls(
             url=EnvVar("NOCODB_URL"),
             api_token=EnvVar("NOCODB_API_TOKEN"),
-            base=env_str("NOCODB_BASE", "dify"),
-            conversations_table=env_str("NOCODB_CONVERSATIONS_TABLE", "conversations"),
-            messages_table=env_str("NOCODB_MESSAGES_TABLE", "messages"),
-            page_size=env_int("NOCODB_PAGE_SIZE", SERVER_MAX_PAGE_SIZE),
-            max_concurrency=env_int("NOCODB_MAX_CONCURRENCY", 4),
-            timeout_s=env_float("NOCODB_TIMEOUT_S", 30.0),
-            max_retries=env_int("NOCODB_MAX_RETRIES", 5),
+            base=s.nocodb_base,
+            conversations_table=s.nocodb_conversations_table,
+            messages_table=s.nocodb_messages_table,
+            page_size=s.nocodb_page_size,
+            max_concurrency=s.nocodb_max_concurrency,
+            timeout_s=s.nocodb_timeout_s,
+            max_retries=s.nocodb_max_retries,
         )
 
     def client(self) -> NocoDBClient:

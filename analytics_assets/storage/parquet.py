@@ -46,7 +46,6 @@ from fsspec import AbstractFileSystem
 from pydantic import Field
 from upath import UPath
 
-from analytics_assets.settings import core_settings, env_int, env_str
 from analytics_assets.storage.atomic import (
     ParquetWriteOptions,
     WrittenFile,
@@ -545,22 +544,3 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             glob=False,
             schema=reference,
         )
-
-
-def parquet_io_manager_from_env() -> PolarsParquetIOManager:
-    """The lake IO manager as `.env.example` configures it (resource key `io_manager`).
-
-    `ANALYTICS_LAKE` picks the base (default `./.data/lake`); for S3 the endpoint comes from
-    `S3_ENDPOINT_URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, and the region from
-    `AWS_REGION`, else `AWS_DEFAULT_REGION`. Credentials stay in the environment (see the class).
-    """
-    return PolarsParquetIOManager(
-        base_path=core_settings().lake,
-        s3_endpoint_url=env_str(
-            "S3_ENDPOINT_URL", env_str("AWS_ENDPOINT_URL_S3", env_str("AWS_ENDPOINT_URL"))
-        )
-        or None,
-        aws_region=env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION")) or None,
-        row_group_size=env_int("PARQUET_ROW_GROUP_SIZE", 131_072),
-        compression_level=env_int("PARQUET_ZSTD_LEVEL", 3),
-    )

@@ -211,11 +211,11 @@ def test_window_filter_uses_ge_and_lt_in_utc_whole_seconds() -> None:
         created_window_filter(datetime(2026, 11, 5), datetime(2026, 11, 6))
 
 
-def test_from_env_keeps_url_and_token_as_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_settings_keeps_url_and_token_as_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NOCODB_BASE", "support")
     monkeypatch.setenv("NOCODB_MESSAGES_TABLE", "Messages")
     monkeypatch.setenv("NOCODB_PAGE_SIZE", "500")
-    resource = NocoDBResource.from_env()
+    resource = NocoDBResource.from_settings()
     assert resource.url == EnvVar("NOCODB_URL")
     assert resource.api_token == EnvVar("NOCODB_API_TOKEN")
     assert (resource.base, resource.messages_table, resource.page_size) == (

@@ -12,11 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, build_output_context, materialize
 
+from analytics_assets.resources import build_io_manager
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.parquet import (
     MissingPartitionsError,
     PolarsParquetIOManager,
-    parquet_io_manager_from_env,
 )
 from analytics_assets_tests.fixtures.s3 import S3Server
 from analytics_assets_tests.storage.test_parquet import (
@@ -159,14 +159,14 @@ def test_env_configuration_local_default_and_s3(
     for key in ("ANALYTICS_LAKE", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ANALYTICS_DATA_DIR", str(tmp_path))
-    local = parquet_io_manager_from_env()
+    local = build_io_manager()
     assert local.base_path == str(tmp_path / "lake") and local.polars_options() is None
 
     monkeypatch.setenv("ANALYTICS_LAKE", s3_prefix)
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint_url)
     monkeypatch.setenv("AWS_REGION", s3_server.region)
     monkeypatch.setenv("PARQUET_ROW_GROUP_SIZE", "2")
-    remote = parquet_io_manager_from_env()
+    remote = build_io_manager()
     assert remote.s3_endpoint_url == s3_server.endpoint_url and remote.row_group_size == 2
     assert remote.fsspec_options()["client_kwargs"] == {
         "endpoint_url": s3_server.endpoint_url,
@@ -205,7 +205,7 @@ def test_raw_assets_write_the_same_files_locally_and_on_s3(
     for lake in ("", s3_prefix):
         if lake:
             monkeypatch.setenv("ANALYTICS_LAKE", lake)
-        io_manager = parquet_io_manager_from_env()
+        io_manager = build_io_manager()
         result = materialize(
             [raw_conversations, raw_messages],
             resources={

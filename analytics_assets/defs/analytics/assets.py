@@ -52,13 +52,12 @@ from analytics_assets.defs.analytics.prepare import (
 from analytics_assets.defs.analytics.users import (
     advance_state,
     empty_state,
-    session_gap_minutes,
 )
 from analytics_assets.defs.analytics.users import to_mongo_frame as user_docs
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
 from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import day_start
 
@@ -116,7 +115,7 @@ def load_inputs(
         messages,
         labels if "message_id" in labels.columns else None,
         conversations,
-        core_settings().pseudonym_key,
+        get_settings().pseudonym_key,
     )
     return messages, conversations, prepared
 
@@ -389,13 +388,13 @@ def user_analytics(
         )
     _, conversations, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
     started = pseudonymize(
-        conversations, "from_end_user_id", core_settings().pseudonym_key, "user_key"
+        conversations, "from_end_user_id", get_settings().pseudonym_key, "user_key"
     ).select(
         pl.col("id").alias("conversation_id"),
         "user_key",
         pl.col("created_at").dt.date().alias("date"),
     )
-    gap = session_gap_minutes()
+    gap = get_settings().session_gap_minutes
     states: list[pl.DataFrame] = []
     active: set[str] = set()
     for day in days:

@@ -31,7 +31,6 @@ import polars as pl
 
 from analytics_assets.defs.analytics.prepare import UNKNOWN
 from analytics_assets.schemas import UTC_TS
-from analytics_assets.settings import env_int
 
 # A new session starts after this much silence (minutes); `SESSION_GAP_MINUTES` overrides it.
 DEFAULT_SESSION_GAP_MINUTES = 30
@@ -72,14 +71,6 @@ _COUNTERS = (
     "total_tokens",
     "sentiment_count",
 )
-
-
-def session_gap_minutes() -> int:
-    """The configured session gap (`SESSION_GAP_MINUTES`, default 30)."""
-    minutes = env_int("SESSION_GAP_MINUTES", DEFAULT_SESSION_GAP_MINUTES)
-    if minutes <= 0:
-        raise ValueError(f"SESSION_GAP_MINUTES must be positive, got {minutes}")
-    return minutes
 
 
 def empty_state() -> pl.DataFrame:

@@ -30,6 +30,7 @@ from dagster import (
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.defs.categorization.engine.vocab import SENTIMENTS
+from analytics_assets.defs.categorization.language import DetectionSettings
 from analytics_assets.defs.categorization.messages import (
     CATEGORIZED_SCHEMA,
     INPUT_COLUMNS,
@@ -39,7 +40,7 @@ from analytics_assets.defs.categorization.messages import (
 from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
 ASSET_NAME = "categorized_messages"
@@ -106,7 +107,13 @@ def categorized_messages(
     categorizer = scoring.categorizer()
     started = time.perf_counter()
     compile_before = categorizer.compile_seconds
-    result = categorize_messages(messages, categorizer, core_settings().pseudonym_key)
+    settings = get_settings()
+    result = categorize_messages(
+        messages,
+        categorizer,
+        settings.pseudonym_key,
+        DetectionSettings.from_settings(settings),
+    )
     elapsed = time.perf_counter() - started
     compile_s = categorizer.compile_seconds - compile_before
 

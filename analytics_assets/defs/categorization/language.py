@@ -28,6 +28,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import polars as pl
 from lingua import (
@@ -38,7 +39,9 @@ from lingua import (
     LanguageDetectorBuilder,
 )
 
-from analytics_assets.settings import env_bool, env_float, env_int, env_str
+if TYPE_CHECKING:
+    from analytics_assets.settings import Settings
+
 
 UNKNOWN = "unknown"
 
@@ -79,7 +82,7 @@ OUTPUT_SCHEMA = pl.Schema({"language": pl.String(), "language_confidence": pl.Fl
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    """How detection runs; read from the environment by `detection_settings()`.
+    """How detection runs (`from_settings` maps the `LANGUAGE_DETECTION_*` settings).
 
     languages: ISO 639-1 codes the detector chooses among (`("all",)` = every lingua language).
     low_accuracy: lingua's low-accuracy mode (trigrams only): ~3x faster, worse on short texts.
@@ -95,22 +98,15 @@ class DetectionSettings:
     min_letters: int = 3
     min_confidence: float = 0.6
 
-
-def detection_settings() -> DetectionSettings:
-    """Read `LANGUAGE_DETECTION_*` now (not at import), so tests can set the environment."""
-    raw = env_str("LANGUAGE_DETECTION_LANGUAGES")
-    languages = (
-        tuple(code.strip().lower() for code in raw.split(",") if code.strip())
-        if raw
-        else DEFAULT_LANGUAGES
-    )
-    return DetectionSettings(
-        languages=languages,
-        low_accuracy=env_bool("LANGUAGE_DETECTION_LOW_ACCURACY", False),
-        max_chars=env_int("LANGUAGE_DETECTION_MAX_CHARS", 1000),
-        min_letters=env_int("LANGUAGE_DETECTION_MIN_LETTERS", 3),
-        min_confidence=env_float("LANGUAGE_DETECTION_MIN_CONFIDENCE", 0.6),
-    )
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DetectionSettings:
+        return cls(
+            languages=settings.language_detection_codes or DEFAULT_LANGUAGES,
+            low_accuracy=settings.language_detection_low_accuracy,
+            max_chars=settings.language_detection_max_chars,
+            min_letters=settings.language_detection_min_letters,
+            min_confidence=settings.language_detection_min_confidence,
+        )
 
 
 def _parse_languages(codes: Sequence[str]) -> tuple[IsoCode639_1, ...] | None:
@@ -172,7 +168,7 @@ def detect_languages(
     `unknown` with confidence 0.0 for null, empty, whitespace, numeric, emoji-only and
     too-short texts, and for texts the detector cannot place.
     """
-    cfg = settings if settings is not None else detection_settings()
+    cfg = settings if settings is not None else DetectionSettings()
     series = texts if isinstance(texts, pl.Series) else pl.Series(values=list(texts))
     if series.len() == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
@@ -229,7 +225,7 @@ def message_language(
     confidence than the query: then the answer does, since bots answer in the user's language.
     """
     if min_confidence is None:
-        min_confidence = detection_settings().min_confidence
+        min_confidence = DetectionSettings().min_confidence
     q_lang, q_conf = pl.col("q_lang"), pl.col("q_conf")
     a_lang, a_conf = pl.col("a_lang"), pl.col("a_conf")
     use_answer = (q_lang == UNKNOWN) | (
@@ -263,5 +259,5 @@ def detect_message_languages(
     if q.len() != a.len():
         raise ValueError("queries and answers must have the same length")
     both = detect_languages(pl.concat([q.cast(pl.String), a.cast(pl.String)]), settings)
-    cfg = settings if settings is not None else detection_settings()
+    cfg = settings if settings is not None else DetectionSettings()
     return message_language(both.head(q.len()), both.tail(a.len()), cfg.min_confidence)

@@ -28,7 +28,10 @@ from datetime import datetime
 import polars as pl
 
 from analytics_assets.defs.categorization.engine.engine import Categorizer
-from analytics_assets.defs.categorization.language import detect_message_languages
+from analytics_assets.defs.categorization.language import (
+    DetectionSettings,
+    detect_message_languages,
+)
 from analytics_assets.privacy import pseudonymize
 from analytics_assets.schemas import UTC_TS
 
@@ -82,7 +85,10 @@ CATEGORY_DOC_SCHEMA = pl.Schema(
 
 
 def categorize_messages(
-    messages: pl.DataFrame, categorizer: Categorizer, pseudonym_key: str
+    messages: pl.DataFrame,
+    categorizer: Categorizer,
+    pseudonym_key: str,
+    detection: DetectionSettings | None = None,
 ) -> pl.DataFrame:
     """One `CATEGORIZED_SCHEMA` row per message row, in input order.
 
@@ -97,7 +103,7 @@ def categorize_messages(
     texts = pl.concat([messages["query"], messages["answer"]]).cast(pl.String)
     labels = categorizer.categorize(texts)
     query, answer = labels.head(n), labels.tail(n)
-    languages = detect_message_languages(messages["query"], messages["answer"])
+    languages = detect_message_languages(messages["query"], messages["answer"], detection)
     keyed = pseudonymize(
         messages.select(INPUT_COLUMNS), "from_end_user_id", pseudonym_key, "user_key"
     )

@@ -3,17 +3,29 @@
 Holds the configuration (device, taxonomy file, learned-weights file, batch size) and hands
 out the process-wide `Categorizer` for it, so the vocabulary is loaded and the JAX kernels are
 compiled once per process, not once per partition. Defaults come from the environment
-(`settings.scoring_settings`, documented in `.env.example`).
+(`settings.Settings`, documented in `.env.example`).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from analytics_assets.defs.categorization.engine import Categorizer, get_categorizer
 from analytics_assets.defs.categorization.engine.device import DEVICE_CHOICES
-from analytics_assets.settings import scoring_settings
+from analytics_assets.settings import Settings, get_settings
+
+
+def compile_cache_dir_setting(settings: Settings) -> str:
+    """The compile-cache folder the settings name: `SCORING_COMPILE_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/analytics-assets/jax` (else `~/.cache/...`), outside the checkout like the
+    NocoDB test install, so a fresh clone reuses it; `off` keeps it off."""
+    if settings.scoring_compile_cache_dir:
+        return settings.scoring_compile_cache_dir
+    base = settings.xdg_cache_home or str(Path.home() / ".cache")
+    return str(Path(base) / "analytics-assets" / "jax")
 
 
 class ScoringResource(ConfigurableResource):
@@ -28,14 +40,21 @@ class ScoringResource(ConfigurableResource):
     )
     batch_size: int = Field(default=2048, description="Rows per JAX batch (SCORING_BATCH_SIZE)")
 
+    compile_cache_dir: str = Field(
+        default="",
+        description="JAX compile cache folder; empty = ~/.cache/analytics-assets/jax, off = none "
+        "(SCORING_COMPILE_CACHE_DIR)",
+    )
+
     @classmethod
-    def from_settings(cls) -> ScoringResource:
-        cfg = scoring_settings()
+    def from_settings(cls, settings: Settings | None = None) -> ScoringResource:
+        s = settings or get_settings()
         return cls(
-            device=cfg.device,
-            taxonomy_path=cfg.taxonomy_path,
-            weights_path=cfg.weights_path,
-            batch_size=cfg.batch_size,
+            device=s.scoring_device,
+            taxonomy_path=s.taxonomy_path,
+            weights_path=s.weights_path,
+            batch_size=s.scoring_batch_size,
+            compile_cache_dir=compile_cache_dir_setting(s),
         )
 
     def categorizer(self) -> Categorizer:
@@ -43,5 +62,9 @@ class ScoringResource(ConfigurableResource):
         if self.device not in DEVICE_CHOICES:
             raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
         return get_categorizer(
-            self.taxonomy_path, self.device, self.weights_path, int(self.batch_size)
+            self.taxonomy_path,
+            self.device,
+            self.weights_path,
+            int(self.batch_size),
+            self.compile_cache_dir,
         )

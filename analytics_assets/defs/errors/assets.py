@@ -53,7 +53,7 @@ from analytics_assets.defs.errors.records import (
     reasons_markdown,
 )
 from analytics_assets.partitions import DAILY_PARTITIONS
-from analytics_assets.settings import env_int, env_str
+from analytics_assets.settings import Settings, get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import WRITE_ID
 
@@ -96,23 +96,14 @@ class RetrySettings:
     skip_stages: tuple[str, ...] = ("ingestion",)
 
     @classmethod
-    def from_env(cls) -> "RetrySettings":
-        # Empty means the default, like every key; `none` retries every stage.
-        raw_skip = env_str("RETRY_SKIP_STAGES", "ingestion")
-        skip = tuple(
-            stage.strip()
-            for stage in raw_skip.split(",")
-            if stage.strip() and raw_skip.strip().lower() != "none"
+    def from_settings(cls, settings: Settings | None = None) -> "RetrySettings":
+        s = settings or get_settings()
+        return cls(
+            max_attempts=s.retry_max_attempts,
+            max_runs_per_tick=s.retry_max_runs_per_tick,
+            interval_seconds=s.retry_sensor_interval_seconds,
+            skip_stages=s.retry_skip_stages,
         )
-        settings = cls(
-            max_attempts=env_int("RETRY_MAX_ATTEMPTS", 3),
-            max_runs_per_tick=env_int("RETRY_MAX_RUNS_PER_TICK", 10),
-            interval_seconds=env_int("RETRY_SENSOR_INTERVAL_SECONDS", 300),
-            skip_stages=skip,
-        )
-        if settings.max_attempts < 1 or settings.max_runs_per_tick < 1:
-            raise ValueError("RETRY_MAX_ATTEMPTS and RETRY_MAX_RUNS_PER_TICK must be at least 1")
-        return settings
 
 
 # --- the asset -----------------------------------------------------------------------------
@@ -251,7 +242,7 @@ def _is_daily_key(key: str) -> bool:
 
 @sensor(
     job=retry_failed_rows,
-    minimum_interval_seconds=RetrySettings.from_env().interval_seconds,
+    minimum_interval_seconds=RetrySettings.from_settings().interval_seconds,
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Requests `retry_failed_rows` runs for the daily partitions with open processing "
@@ -261,7 +252,7 @@ def _is_daily_key(key: str) -> bool:
 def retry_failed_rows_sensor(
     context: SensorEvaluationContext, mongo: MongoResource
 ) -> SensorResult | SkipReason:
-    settings = RetrySettings.from_env()
+    settings = RetrySettings.from_settings()
     plan = plan_retries(
         open_error_groups(mongo, settings.skip_stages),
         retryable_assets=_retryable_assets(context),

@@ -49,7 +49,7 @@ from dagster import (
 
 from analytics_assets.defs.ingestion.jobs import ingestion_job
 from analytics_assets.partitions import DAILY_PARTITIONS
-from analytics_assets.settings import core_settings, env_int
+from analytics_assets.settings import get_settings
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.sources.nocodb import (
     NOCODB_ID,
@@ -257,7 +257,7 @@ def evaluate_nocodb_sensor(
 ) -> SensorResult | SkipReason:
     """One tick: read changes after the cursor, plan runs, return them with the new cursor."""
     cursor = SensorCursor.from_json(context.cursor)
-    max_rows = env_int("NOCODB_SENSOR_MAX_ROWS", 20_000)
+    max_rows = get_settings().nocodb_sensor_max_rows
     changes = {
         kind: source.fetch_changes(
             kind,
@@ -307,10 +307,10 @@ def evaluate_nocodb_sensor(
 @sensor(
     name="nocodb_new_rows",
     job=ingestion_job,
-    minimum_interval_seconds=env_int("NOCODB_SENSOR_INTERVAL_S", 60),
+    minimum_interval_seconds=get_settings().nocodb_sensor_interval_s,
     default_status=(
         DefaultSensorStatus.RUNNING
-        if core_settings().source == "nocodb"
+        if get_settings().source == "nocodb"
         else DefaultSensorStatus.STOPPED
     ),
     description=(

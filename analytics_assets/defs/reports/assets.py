@@ -66,7 +66,7 @@ from analytics_assets.partitions import (
     MONTHLY_PARTITIONS,
     WEEKLY_PARTITIONS,
 )
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.parquet import PolarsParquetIOManager
 
@@ -81,7 +81,7 @@ def lake_root(context: AssetExecutionContext) -> UPath:
     io_manager = getattr(context.resources, "io_manager", None)
     if isinstance(io_manager, PolarsParquetIOManager):
         return io_manager.root()
-    return UPath(core_settings().lake)
+    return UPath(get_settings().lake)
 
 
 def html_path(root: UPath, period: Period) -> UPath:

@@ -26,10 +26,12 @@ from dagster import (
 )
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
+from analytics_assets.defs.categorization.language import DetectionSettings
 from analytics_assets.defs.translation.pipeline import STATUSES, translate_messages
 from analytics_assets.defs.translation.resource import TranslatorResource
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
 ASSET_NAME = "translated_messages"
@@ -92,6 +94,7 @@ def translated_messages(
             cache=mongo.translations() if session.translator.configured else None,
             target=session.target_language,
             asset=ASSET_NAME,
+            detection=DetectionSettings.from_settings(get_settings()),
         )
     errors_repo = mongo.errors()
     for key in context.partition_keys:

@@ -21,7 +21,7 @@ from pydantic import Field
 from analytics_assets.defs.translation.backends import deepl, libretranslate, openai_compat
 from analytics_assets.defs.translation.backends.base import BatchLimits, NoneTranslator, Translator
 from analytics_assets.defs.translation.engine import Budget, RetryPolicy, TranslationEngine
-from analytics_assets.settings import env_float, env_int, env_str
+from analytics_assets.settings import Settings, get_settings
 
 BACKENDS = ("none", "libretranslate", "deepl", "openai")
 DEFAULT_BUDGET_CHARS = 1_000_000
@@ -77,22 +77,23 @@ class TranslatorResource(ConfigurableResource):
     )
 
     @classmethod
-    def from_settings(cls) -> TranslatorResource:
-        """Read the `TRANSLATOR*`/`TRANSLATION_*` keys now; secrets stay `EnvVar`s."""
+    def from_settings(cls, settings: Settings | None = None) -> TranslatorResource:
+        """The `TRANSLATOR*`/`TRANSLATION_*` settings; secrets stay `EnvVar`s."""
+        s = settings or get_settings()
         return cls(
-            translator=env_str("TRANSLATOR", "none").lower(),
-            url=EnvVar("TRANSLATOR_URL") if env_str("TRANSLATOR_URL") else "",
-            api_key=EnvVar("TRANSLATOR_API_KEY") if env_str("TRANSLATOR_API_KEY") else "",
-            model=env_str("TRANSLATOR_MODEL"),
-            target_language=env_str("TRANSLATION_TARGET_LANGUAGE", "en"),
-            budget_chars=env_int("TRANSLATION_BUDGET_CHARS", DEFAULT_BUDGET_CHARS),
-            budget_requests=env_int("TRANSLATION_BUDGET_REQUESTS", 0),
-            max_concurrency=env_int("TRANSLATION_MAX_CONCURRENCY", 4),
-            timeout_s=env_float("TRANSLATION_TIMEOUT_S", 30.0),
-            max_attempts=env_int("TRANSLATION_MAX_ATTEMPTS", 4),
-            backoff_s=env_float("TRANSLATION_BACKOFF_S", 0.5),
-            batch_size=env_int("TRANSLATION_BATCH_SIZE", 0),
-            batch_chars=env_int("TRANSLATION_BATCH_CHARS", 0),
+            translator=s.translator,
+            url=EnvVar("TRANSLATOR_URL") if s.translator_url_set else "",
+            api_key=EnvVar("TRANSLATOR_API_KEY") if s.translator_api_key_set else "",
+            model=s.translator_model,
+            target_language=s.translation_target_language,
+            budget_chars=s.translation_budget_chars,
+            budget_requests=s.translation_budget_requests,
+            max_concurrency=s.translation_max_concurrency,
+            timeout_s=s.translation_timeout_s,
+            max_attempts=s.translation_max_attempts,
+            backoff_s=s.translation_backoff_s,
+            batch_size=s.translation_batch_size,
+            batch_chars=s.translation_batch_chars,
         )
 
     def _limits(self, default: BatchLimits) -> BatchLimits:

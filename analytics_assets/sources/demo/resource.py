@@ -61,7 +61,7 @@ class DemoSourceResource(SourceResource):
     """Deterministic Dify-shaped demo data (see `analytics_assets.sources.demo.generator`).
 
     `seed` and `messages_per_day` come from `DEMO_SEED` / `DEMO_MESSAGES_PER_DAY`
-    (`settings.core_settings()`). `include_malformed=False` leaves out the few deliberately
+    (`settings.get_settings()`). `include_malformed=False` leaves out the few deliberately
     malformed rows per day (`generator.MALFORMED_KINDS`).
     """
 

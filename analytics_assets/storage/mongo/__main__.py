@@ -7,7 +7,7 @@
 * `status`: whether MongoDB answers; for the embedded server also its pid and URI (a
   `MONGODB_URI` is never printed: it may hold a password).
 
-Settings come from the environment / `.env` like everywhere else (`settings.core_settings`).
+Settings come from the environment / `.env` like everywhere else (`settings.get_settings`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import json
 import sys
 from dataclasses import asdict
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import embedded
 from analytics_assets.storage.mongo.client import MongoResource
 
 
 def _resource() -> MongoResource:
-    settings = core_settings()
+    settings = get_settings()
     return MongoResource(
         uri=settings.mongodb_uri,
         database=settings.mongodb_database,

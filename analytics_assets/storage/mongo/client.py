@@ -21,7 +21,7 @@ from pydantic import Field
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import Settings, get_settings
 from analytics_assets.storage.mongo import embedded
 from analytics_assets.storage.mongo.collections import SchemaChanges, ensure_schema
 from analytics_assets.storage.mongo.conversations import (
@@ -77,12 +77,13 @@ class MongoResource(ConfigurableResource):
     embedded_path: str = Field(
         default="",
         description="storage path of the embedded server (MONGO_EMBEDDED_PATH); empty means "
-        "core_settings().mongo_embedded_path, i.e. ./.data/mongo",
+        "get_settings().mongo_embedded_path, i.e. ./.data/mongo",
     )
 
     @classmethod
-    def from_settings(cls) -> MongoResource:
-        settings = core_settings()
+    def from_settings(cls, settings: Settings | None = None) -> MongoResource:
+        """The one factory of the MongoDB resource: assets, sensors, the CLI and the API."""
+        settings = settings or get_settings()
         return cls(
             uri=EnvVar("MONGODB_URI") if settings.mongodb_uri else "",
             database=settings.mongodb_database,
@@ -96,7 +97,7 @@ class MongoResource(ConfigurableResource):
         return not self.uri
 
     def resolved_embedded_path(self) -> str:
-        return self.embedded_path or core_settings().mongo_embedded_path
+        return self.embedded_path or get_settings().mongo_embedded_path
 
     def connection_uri(self) -> str:
         """The URI to connect to, starting the embedded server when no URI is configured."""

@@ -21,7 +21,7 @@ from dagster import AssetSpec, DagsterInstance, materialize
 from analytics_assets.defs.analytics import assets as analytics_assets
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.parquet import PolarsParquetIOManager
 from analytics_assets_tests.defs.analytics.analytics_lake import build, write_lake
@@ -162,7 +162,7 @@ def user_totals(lake: Path, last_day: str, gap_minutes: int = 30) -> dict[str, d
         FROM t GROUP BY u
         """,
     )
-    key = core_settings().pseudonym_key
+    key = get_settings().pseudonym_key
     return {pseudonym(r["u"], key): r for r in frame.iter_rows(named=True)}
 
 

@@ -18,7 +18,7 @@ from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
-from analytics_assets.settings import core_settings
+from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.collections import CONVERSATION_CATEGORIES
 from analytics_assets.storage.parquet import PolarsParquetIOManager
@@ -114,7 +114,7 @@ def test_materializes_labels_and_conversation_categories(
     assert rows[f"{DAY}-m7"]["sentiment"] == "neutral"
     assert rows[f"{DAY}-m7"]["answer_sentiment"] == "neutral"
     # Pseudonymous user key, never the raw id.
-    key = core_settings().pseudonym_key
+    key = get_settings().pseudonym_key
     assert rows[f"{DAY}-m0"]["user_key"] == pseudonym("user-conv-th", key)
     assert "from_end_user_id" not in out.columns
 

@@ -9,9 +9,9 @@ from analytics_assets.defs.categorization.language import (
     DetectionSettings,
     detect_languages,
     detect_message_languages,
-    detection_settings,
     get_detector,
 )
+from analytics_assets.settings import get_settings
 
 SENTENCES = {
     "th": "สวัสดีครับ ผมต้องการสอบถามเรื่องการเปิดบัญชีออมทรัพย์",
@@ -102,12 +102,14 @@ def test_restricted_set_only_returns_configured_languages() -> None:
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANGUAGE_DETECTION_LANGUAGES", "EN, th ,de")
     monkeypatch.setenv("LANGUAGE_DETECTION_MAX_CHARS", "200")
-    cfg = detection_settings()
+    cfg = DetectionSettings.from_settings(get_settings())
     assert cfg.languages == ("en", "th", "de")
     assert cfg.max_chars == 200
     monkeypatch.setenv("LANGUAGE_DETECTION_LANGUAGES", "en,xx")
     with pytest.raises(ValueError, match="xx"):
-        detect_languages(["Hello there, how are you?"])
+        detect_languages(
+            ["Hello there, how are you?"], DetectionSettings.from_settings(get_settings())
+        )
 
 
 def test_message_language_prefers_the_query_then_the_answer() -> None:

@@ -1,9 +1,9 @@
 """The categorization engine: topic, intent and sentiment for chat messages, scored with JAX.
 
-`categorize(texts)` is the public entry point (asset, CLI, outside evaluation). It uses one
-process-wide `Categorizer` configured from the environment (`CATEGORIZER_TAXONOMY`,
-`CATEGORIZER_WEIGHTS`, `SCORING_DEVICE`, `SCORING_BATCH_SIZE`); build a `Categorizer` yourself
-for any other configuration. See docs/categorization.md.
+`categorize(texts)` is the public entry point (benchmarks, outside evaluation): one
+process-wide `Categorizer` with the packaged taxonomy on the best device. The pipeline's
+configured engine (`CATEGORIZER_TAXONOMY`, `CATEGORIZER_WEIGHTS`, `SCORING_DEVICE`, ...) comes
+from `ScoringResource`; this package reads no settings. See docs/categorization.md.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from functools import lru_cache
 import polars as pl
 
 from analytics_assets.defs.categorization.engine.engine import RESULT_SCHEMA, Categorizer
-from analytics_assets.settings import scoring_settings
 
 __all__ = [
     "RESULT_SCHEMA",
@@ -25,27 +24,34 @@ __all__ = [
 
 
 @lru_cache(maxsize=4)
-def _cached(taxonomy: str, device: str, weights: str, batch_rows: int) -> Categorizer:
+def _cached(
+    taxonomy: str, device: str, weights: str, batch_rows: int, compile_cache: str
+) -> Categorizer:
     """One categorizer per configuration and process (vocabulary loaded, kernels compiled)."""
     return Categorizer(
         taxonomy_path=taxonomy or None,
         device=device or None,
         weights_path=weights or None,
         batch_rows=batch_rows,
+        compile_cache=compile_cache or None,
     )
 
 
 def get_categorizer(
-    taxonomy: str = "", device: str = "auto", weights: str = "", batch_rows: int = 2048
+    taxonomy: str = "",
+    device: str = "auto",
+    weights: str = "",
+    batch_rows: int = 2048,
+    compile_cache: str = "",
 ) -> Categorizer:
-    """The process-wide categorizer for this configuration (empty paths: packaged defaults)."""
-    return _cached(taxonomy, device, weights, batch_rows)
+    """The process-wide categorizer for this configuration (empty paths: packaged defaults;
+    empty `compile_cache`: the default cache folder)."""
+    return _cached(taxonomy, device, weights, batch_rows, compile_cache)
 
 
 def default_categorizer() -> Categorizer:
-    """The categorizer the environment describes (`settings.scoring_settings`), built once."""
-    cfg = scoring_settings()
-    return _cached(cfg.taxonomy_path, cfg.device, cfg.weights_path, cfg.batch_size)
+    """The packaged taxonomy and rules on the best device, built once per process."""
+    return get_categorizer()
 
 
 def categorize(texts: list[str] | pl.Series) -> pl.DataFrame:

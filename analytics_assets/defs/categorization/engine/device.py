@@ -13,12 +13,9 @@ the device, so a changed taxonomy or another device never reads a stale entry.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import jax
-
-from analytics_assets.settings import env_str
 
 DEVICE_CHOICES = ("auto", "cpu", "gpu")
 
@@ -31,8 +28,8 @@ def _gpus() -> list[jax.Device]:
 
 
 def select_device(preference: str | None = None) -> jax.Device:
-    """The device to score on; `preference` defaults to `SCORING_DEVICE` (then `auto`)."""
-    choice = (preference or os.environ.get("SCORING_DEVICE", "") or "auto").strip().lower()
+    """The device to score on (`auto`, `cpu` or `gpu`; None means `auto`)."""
+    choice = (preference or "auto").strip().lower()
     if choice not in DEVICE_CHOICES:
         raise ValueError(f"SCORING_DEVICE must be one of {DEVICE_CHOICES}, got {choice!r}")
     if choice == "cpu":
@@ -56,18 +53,17 @@ COMPILE_CACHE_OFF = ("off", "none", "false", "0")
 
 
 def compile_cache_dir(setting: str | None = None) -> Path | None:
-    """Where compiled kernels are cached; None when `SCORING_COMPILE_CACHE_DIR` is `off`.
+    """Where compiled kernels are cached; None when the setting is `off`.
 
-    Empty means `$XDG_CACHE_HOME/analytics-assets/jax` (else `~/.cache/analytics-assets/jax`),
-    outside the checkout like the NocoDB test install, so a fresh clone reuses it.
+    None or empty means `~/.cache/analytics-assets/jax`, outside the checkout like the NocoDB
+    test install, so a fresh clone reuses it (`ScoringResource` passes the configured folder).
     """
-    value = (setting if setting is not None else env_str("SCORING_COMPILE_CACHE_DIR")).strip()
+    value = (setting or "").strip()
     if value.lower() in COMPILE_CACHE_OFF:
         return None
     if value:
         return Path(value).expanduser()
-    base = env_str("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "analytics-assets" / "jax"
+    return Path.home() / ".cache" / "analytics-assets" / "jax"
 
 
 def enable_compile_cache(setting: str | None = None) -> Path | None:

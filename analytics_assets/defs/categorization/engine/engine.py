@@ -201,9 +201,10 @@ class Categorizer:
         device: str | None = None,
         weights_path: str | Path | None = None,
         batch_rows: int = DEFAULT_BATCH_ROWS,
+        compile_cache: str | None = None,
     ) -> None:
         self.vocab: Vocabulary = load_vocabulary(taxonomy_path)
-        self.compile_cache = enable_compile_cache()
+        self.compile_cache = enable_compile_cache(compile_cache)
         self.device = select_device(device)
         self.device_name = describe(self.device)
         self.batch_rows = int(batch_rows)

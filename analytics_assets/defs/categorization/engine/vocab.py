@@ -14,7 +14,6 @@ engine moves them to the scoring device once.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,11 +45,6 @@ def default_taxonomy_path() -> Path:
     return Path(
         str(resources.files("analytics_assets.defs.categorization.engine") / "taxonomy.yaml")
     )
-
-
-def taxonomy_path_from_env() -> Path:
-    raw = os.environ.get("CATEGORIZER_TAXONOMY", "").strip()
-    return Path(raw) if raw else default_taxonomy_path()
 
 
 @dataclass
@@ -239,7 +233,7 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
     Raises ValueError with the offending file and entry when the data is malformed, so a bad
     replacement taxonomy fails at start-up and not in the middle of a partition.
     """
-    tax_path = Path(path) if path else taxonomy_path_from_env()
+    tax_path = Path(path) if path else default_taxonomy_path()
     if not tax_path.exists():
         raise ValueError(f"taxonomy file not found: {tax_path}")
     doc = yaml.safe_load(tax_path.read_text(encoding="utf-8")) or {}

@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 
 from analytics_assets.defs.categorization.engine.device import compile_cache_dir
+from analytics_assets.defs.categorization.resource import compile_cache_dir_setting
+from analytics_assets.settings import get_settings
 
 SCRIPT = """
 import json
-from analytics_assets.defs.categorization.engine import Categorizer
-cat = Categorizer(device="cpu")
+from analytics_assets.defs.categorization.resource import ScoringResource
+configured = ScoringResource.from_settings()
+cat = ScoringResource(device="cpu", compile_cache_dir=configured.compile_cache_dir).categorizer()
 out = cat.categorize(["My deposit is missing!", "ฝากเงินไม่เข้า", "thanks :)"])
 print(json.dumps({"cache": str(cat.compile_cache), "labels": out["topic"].to_list()}))
 """
@@ -54,6 +57,7 @@ def test_off_writes_nothing(tmp_path: Path) -> None:
 def test_default_folder_is_outside_the_checkout(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("SCORING_COMPILE_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert compile_cache_dir() == tmp_path / "analytics-assets" / "jax"
+    configured = compile_cache_dir(compile_cache_dir_setting(get_settings()))
+    assert configured == tmp_path / "analytics-assets" / "jax"
     assert compile_cache_dir("OFF") is None
     assert compile_cache_dir("~/k") == Path.home() / "k"
