@@ -16,7 +16,7 @@ from analytics_assets.settings import Settings, get_settings
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.sources.demo.resource import DemoSourceResource
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 
 def build_source(settings: Settings | None = None) -> SourceResource:
@@ -31,7 +31,7 @@ def build_source(settings: Settings | None = None) -> SourceResource:
     )
 
 
-def build_io_manager(settings: Settings | None = None) -> PolarsParquetIOManager:
+def build_io_manager(settings: Settings | None = None) -> LakeIOManager:
     """The lake IO manager (resource key `io_manager`).
 
     `ANALYTICS_LAKE` picks the base (default `./.data/lake`); for S3 the endpoint comes from
@@ -39,7 +39,7 @@ def build_io_manager(settings: Settings | None = None) -> PolarsParquetIOManager
     `AWS_REGION`, else `AWS_DEFAULT_REGION`. Credentials stay in the environment.
     """
     settings = settings or get_settings()
-    return PolarsParquetIOManager(
+    return LakeIOManager(
         base_path=settings.lake,
         s3_endpoint_url=settings.s3_endpoint_url or None,
         aws_region=settings.aws_region or None,

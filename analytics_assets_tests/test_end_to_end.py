@@ -27,7 +27,7 @@ from analytics_assets.definitions import ASSET_MODULES, defs
 from analytics_assets.resources import build_resources
 from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
 from analytics_assets.sources.demo.resource import DemoSourceResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 DAYS = ["2026-11-02", "2026-11-03"]
 
@@ -43,7 +43,7 @@ def _daily_keys() -> list[AssetKey]:
 
 def _run(lake: Path, mongo_resource, instance: DagsterInstance):
     resources = build_resources() | {
-        "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+        "io_manager": LakeIOManager(base_path=str(lake)),
         "source": DemoSourceResource(seed=7, messages_per_day=300),
         "mongo": mongo_resource,
     }

@@ -1,4 +1,4 @@
-"""Benchmark: 1M message rows written and read through PolarsParquetIOManager vs per-row I/O.
+"""Benchmark: 1M message rows written and read through LakeIOManager vs per-row I/O.
 
 Both sides run in the same process on the same frame, so the ratio is what counts (absolute
 seconds depend on the machine and its load). The frame is what `raw_messages` stores:
@@ -49,7 +49,7 @@ from dagster import (
 )
 
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 DAY = "2025-03-03"
 DAILY_PARTITIONS = DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
@@ -133,7 +133,7 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t, result
 
 
-def io_manager_side(io: PolarsParquetIOManager, df: pl.DataFrame) -> dict[str, float]:
+def io_manager_side(io: LakeIOManager, df: pl.DataFrame) -> dict[str, float]:
     key = AssetKey("raw_messages")
     out = build_output_context(
         asset_key=key, partition_key=DAY, asset_partitions_def=DAILY_PARTITIONS
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     folder = Path(tempfile.mkdtemp(prefix="parquet-bench-"))
     try:
-        io = PolarsParquetIOManager(base_path=str(folder / "lake"))
+        io = LakeIOManager(base_path=str(folder / "lake"))
         # The cheap sides run `--repeat` times (median), alternating, to damp machine noise.
         runs, directs = [], []
         for _ in range(args.repeat):
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 Bucket="bench"
             )
             s3 = io_manager_side(
-                PolarsParquetIOManager(
+                LakeIOManager(
                     base_path="s3://bench/lake", s3_endpoint_url=endpoint, aws_region="us-east-1"
                 ),
                 df,

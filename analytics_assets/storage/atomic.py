@@ -13,14 +13,14 @@ How the guarantee is given:
   either the old file or the new one, never a mix. A crash before the rename leaves the old
   file untouched plus a hidden temp file that readers ignore (its name neither starts like a
   data file nor ends in `.parquet`) and that the next write of that partition removes.
-* **S3 and other object stores** have no rename. The file is written to a local spool file,
-  uploaded to a temporary key beside the target (multipart, invisible until complete), its
-  size checked, then copied server-side onto the target key and the temporary key deleted.
-  S3 replaces an object atomically: a GET returns the whole old object or the whole new one,
-  never part of either. A crash before the copy leaves the old object plus a hidden temporary
-  key (removed by the next write of the partition; an S3 lifecycle rule that aborts incomplete
-  multipart uploads covers uploads killed half way). What S3 does *not* give is atomicity
-  across several objects: a multi-partition write replaces partitions one by one, each whole.
+* **S3 and other object stores** replace an object atomically on PUT: a GET returns the whole
+  old object or the whole new one, never part of either, and a multipart upload becomes visible
+  only when it completes. So the frame is written to a local spool file (where it can be
+  streamed and its footer read) and uploaded straight to the target key: no temporary key, no
+  server-side copy. A crash or failed upload leaves the old object (an S3 lifecycle rule that
+  aborts incomplete multipart uploads cleans their parts). What S3 does *not* give is
+  atomicity across several objects: a multi-partition write replaces partitions one by one,
+  each whole.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def write_parquet_atomic(
     fs.makedirs(parent, exist_ok=True)
     if is_local(fs):
         return _write_local(frame, parent, name, target, opts)
-    return _write_remote(frame, fs, parent, name, target, opts)
+    return _write_remote(frame, fs, target, opts)
 
 
 def _write_local(
@@ -155,34 +155,18 @@ def _write_local(
 def _write_remote(
     frame: pl.DataFrame | pl.LazyFrame,
     fs: AbstractFileSystem,
-    parent: str,
-    name: str,
     target: str,
     opts: ParquetWriteOptions,
 ) -> WrittenFile:
-    tmp_key = f"{parent}/{temp_name(name)}"
     fd, spool = tempfile.mkstemp(prefix="analytics-parquet-", suffix=".parquet")
     os.close(fd)
     try:
         _write_local_file(frame, spool, opts)
         rows, groups = _footer(spool)
         size = os.path.getsize(spool)
-        try:
-            fs.put_file(spool, tmp_key)
-            uploaded = fs.info(tmp_key)["size"]
-            if uploaded != size:
-                raise OSError(
-                    f"upload of {target} incomplete: {uploaded} of {size} bytes; target untouched"
-                )
-            fs.cp_file(tmp_key, target)  # server-side copy, one PUT with a copy source
-        finally:
-            try:
-                fs.rm_file(tmp_key)
-            except FileNotFoundError:
-                pass
+        fs.put_file(spool, target)  # one atomic PUT (multipart for large files)
     finally:
         Path(spool).unlink(missing_ok=True)
-    fs.invalidate_cache(parent)
     return WrittenFile(target, rows, size, groups)
 
 

@@ -1,11 +1,15 @@
-"""Polars ⇄ Parquet IO manager over a local folder or `s3://bucket/prefix` (UPath + fsspec).
+"""The lake's IO manager: dagster-polars' `PolarsParquetIOManager` plus what the lake needs.
 
-Why not dagster's `UPathIOManager` as is: it refuses outputs that span several partitions
-(single-run backfills), loads several partitions only as a dict, and writes in place. This
-manager keeps its path idea (UPath base, one file per partition) and adds what the platform
-needs: a Hive-style layout people can query directly, atomic replacement of a partition
-(`atomic.py`), schema-checked concatenation of multi-partition inputs, lazy scans when the
-consumer asks for a `pl.LazyFrame`, and splitting of range outputs by a partition column.
+dagster-polars brings the UPath base (local folder or `s3://bucket/prefix`), the type-routed
+loads (`pl.DataFrame` eager, `pl.LazyFrame` lazy, `X | None` optional, `dict[str, ...]` one
+frame per partition), the `columns` input metadata for projection, the fsspec -> object_store
+option mapping and the frame metadata. `LakeIOManager` adds only what it lacks:
+
+* a Hive-style layout (`date=`/`week=`/`month=`) that people and DuckDB can query directly;
+* outputs that span several partitions (single-run backfills) split by a partition column;
+* atomic replacement of a partition (`atomic.py`: rename locally, one PUT on S3);
+* one schema-checked lazy scan when a consumer reads several partitions as one frame, and a
+  clear error naming the missing partitions.
 
 Layout (`<asset>` is the asset key path joined by "/"):
 
@@ -22,8 +26,6 @@ Files are zstd-compressed with column statistics, in row groups of 131,072 rows
 
 from __future__ import annotations
 
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
@@ -31,8 +33,8 @@ from urllib.parse import quote
 
 import polars as pl
 from dagster import (
-    ConfigurableIOManager,
     DagsterInvariantViolationError,
+    InitResourceContext,
     InputContext,
     MetadataValue,
     MultiPartitionKey,
@@ -42,8 +44,15 @@ from dagster import (
     TableSchema,
     TimeWindowPartitionsDefinition,
 )
+from dagster_polars import PolarsParquetIOManager
+from dagster_polars.io_managers.type_routers import (
+    DictTypeRouter,
+    OptionalTypeRouter,
+    TypeRouter,
+    resolve_type_router,
+)
 from fsspec import AbstractFileSystem
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from upath import UPath
 
 from analytics_assets.storage.atomic import (
@@ -235,39 +244,8 @@ def markdown_preview(df: pl.DataFrame, rows: int = PREVIEW_ROWS, width: int = 60
 
 
 # ---------------------------------------------------------------------------------------------
-# Annotations → how to load
+# The IO manager
 # ---------------------------------------------------------------------------------------------
-
-
-class _LoadMode(typing.NamedTuple):
-    lazy: bool
-    as_dict: bool
-    optional: bool
-
-
-def load_mode(annotation: Any) -> _LoadMode:
-    """`pl.LazyFrame` → lazy scan, `dict[str, ...]` → one frame per partition key,
-    `X | None` → None when nothing is stored; anything else → one `pl.DataFrame`."""
-    optional = False
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        optional = len(args) < len(typing.get_args(annotation))
-        annotation = args[0] if len(args) == 1 else Any
-        origin = typing.get_origin(annotation)
-    as_dict = annotation in (dict, Mapping) or origin in (dict, Mapping, typing.Mapping)
-    if as_dict:
-        args = typing.get_args(annotation)
-        annotation = args[1] if len(args) == 2 else pl.DataFrame
-    return _LoadMode(lazy=annotation is pl.LazyFrame, as_dict=as_dict, optional=optional)
-
-
-def _annotation(context: InputContext) -> Any:
-    """The consumer's type annotation; contexts built in tests may carry none."""
-    try:
-        return context.dagster_type.typing_type
-    except DagsterInvariantViolationError:
-        return None
 
 
 def _meta_value(metadata: Mapping[str, Any] | None, key: str, default: Any) -> Any:
@@ -277,12 +255,7 @@ def _meta_value(metadata: Mapping[str, Any] | None, key: str, default: Any) -> A
     return getattr(value, "value", value)
 
 
-# ---------------------------------------------------------------------------------------------
-# The IO manager
-# ---------------------------------------------------------------------------------------------
-
-
-class PolarsParquetIOManager(ConfigurableIOManager):
+class LakeIOManager(PolarsParquetIOManager):
     """Stores Polars frames as Parquet under `base_path` (local folder or `s3://bucket/prefix`).
 
     S3 credentials are never fields: botocore (s3fs) and Polars read the standard AWS
@@ -302,7 +275,13 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     )
     compression_level: int = Field(default=3, ge=1, le=22, description="zstd level (1-22).")
 
+    # What the writes of the current `handle_output` produced, by path (footer figures).
+    _written: dict[str, WrittenFile] = PrivateAttr(default_factory=dict)
+
     # -- storage -------------------------------------------------------------------------
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._base_path = self.root()
 
     @property
     def is_s3(self) -> bool:
@@ -321,8 +300,13 @@ class PolarsParquetIOManager(ConfigurableIOManager):
         # Listings must be fresh: other processes write the same prefixes.
         return {"client_kwargs": client_kwargs, "use_listings_cache": False}
 
+    @property
+    def storage_options(self) -> dict[str, Any]:
+        return self.fsspec_options()
+
     def polars_options(self) -> dict[str, str] | None:
-        """The same endpoint/region in the option names of Polars' native object store."""
+        """The endpoint/region in the option names of Polars' native object store (plain-HTTP
+        endpoints such as MinIO or moto also need `aws_allow_http`)."""
         if not self.is_s3:
             return None
         options: dict[str, str] = {}
@@ -348,6 +332,9 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     def url(self, path: str) -> str:
         """An fsspec path as Polars wants it (`s3://...` for S3, plain path locally)."""
         return f"s3://{path}" if self.is_s3 else path
+
+    def upath(self, path: str) -> UPath:
+        return UPath(self.url(path), **self.fsspec_options()) if self.is_s3 else UPath(path)
 
     def _write_options(self) -> ParquetWriteOptions:
         return ParquetWriteOptions(
@@ -375,7 +362,39 @@ class PolarsParquetIOManager(ConfigurableIOManager):
     def unpartitioned_path(self, context: InputContext | OutputContext) -> str:
         return f"{self.asset_prefix(context)}.parquet"
 
+    # -- writing (dagster-polars routes eager frames here, lazy ones to sink_df_to_path) --
+
+    def write_df_to_path(self, context: OutputContext, df: pl.DataFrame, path: UPath) -> None:
+        self._written[str(path.path)] = write_parquet_atomic(
+            df, path.fs, path.path, self._write_options()
+        )
+
+    def sink_df_to_path(self, context: OutputContext, df: pl.LazyFrame, path: UPath) -> None:
+        # Streams through `sink_parquet` into the temporary file: never whole in memory.
+        self._written[str(path.path)] = write_parquet_atomic(
+            df, path.fs, path.path, self._write_options()
+        )
+
+    def scan_df_from_path(
+        self, path: UPath, context: InputContext, partition_key: str | None = None
+    ) -> pl.LazyFrame:
+        return pl.scan_parquet(
+            self.url(path.path), storage_options=self.polars_options(), glob=False
+        )
+
     # -- output --------------------------------------------------------------------------
+
+    def _dump(
+        self, context: OutputContext, frame: pl.DataFrame | pl.LazyFrame, target: str
+    ) -> None:
+        """Through dagster-polars' type routing when the output has a type; contexts built by
+        hand (tests, scripts) may carry none, and both routes write the same atomic file."""
+        try:
+            context.dagster_type  # noqa: B018 (raises when the context has no type)
+        except DagsterInvariantViolationError:
+            self.write_df_to_path(context, frame, self.upath(target))  # type: ignore[arg-type]
+            return
+        self.dump_to_path(context, frame, self.upath(target))
 
     def handle_output(self, context: OutputContext, obj: pl.DataFrame | pl.LazyFrame | None):
         if obj is None:
@@ -387,33 +406,36 @@ class PolarsParquetIOManager(ConfigurableIOManager):
                 f"got {type(obj).__name__}"
             )
         fs, _ = self._fs_root()
-        opts = self._write_options()
+        self._written = {}
         written: dict[str, WrittenFile] = {}
-        frames: dict[str, pl.DataFrame | pl.LazyFrame]
-        if context.has_asset_partitions:
-            keys = list(context.asset_partition_keys)
-            pdef = context.asset_partitions_def
-            if len(keys) == 1:
-                frames = {keys[0]: obj}
-            else:
-                column = _meta_value(
-                    context.definition_metadata, "partition_expr", DEFAULT_PARTITION_EXPR
-                )
-                df = obj.collect() if isinstance(obj, pl.LazyFrame) else obj
-                frames = dict(split_by_partition(df, column, pdef, keys))
-                context.log.info(
-                    f"splitting {df.height} rows by {column!r} into {len(keys)} partitions "
-                    f"{keys[0]}..{keys[-1]}"
-                )
-            for key, frame in frames.items():
-                target = self.partition_path(context, pdef, key)
-                written[key] = write_parquet_atomic(frame, fs, target, opts)
-                removed = remove_siblings(fs, target.rpartition("/")[0], [target])
-                if removed:
-                    context.log.info(f"partition {key}: removed stale files {removed}")
-        else:
+        if not context.has_asset_partitions:
             target = self.unpartitioned_path(context)
-            written[""] = write_parquet_atomic(obj, fs, target, opts)
+            self._dump(context, obj, target)
+            written[""] = self._written[target]
+            context.add_output_metadata(self._output_metadata(obj, written))
+            return
+        keys = list(context.asset_partition_keys)
+        pdef = context.asset_partitions_def
+        frames: Mapping[str, pl.DataFrame | pl.LazyFrame]
+        if len(keys) == 1:
+            frames = {keys[0]: obj}
+        else:
+            column = _meta_value(
+                context.definition_metadata, "partition_expr", DEFAULT_PARTITION_EXPR
+            )
+            df = obj.collect() if isinstance(obj, pl.LazyFrame) else obj
+            frames = split_by_partition(df, column, pdef, keys)
+            context.log.info(
+                f"splitting {df.height} rows by {column!r} into {len(keys)} partitions "
+                f"{keys[0]}..{keys[-1]}"
+            )
+        for key, frame in frames.items():
+            target = self.partition_path(context, pdef, key)
+            self._dump(context, frame, target)
+            written[key] = self._written[target]
+            removed = remove_siblings(fs, target.rpartition("/")[0], [target])
+            if removed:
+                context.log.info(f"partition {key}: removed stale files {removed}")
         context.add_output_metadata(self._output_metadata(obj, written))
 
     def _output_metadata(
@@ -452,18 +474,32 @@ class PolarsParquetIOManager(ConfigurableIOManager):
 
     # -- input ---------------------------------------------------------------------------
 
+    def _router(self, context: InputContext) -> TypeRouter | None:
+        """dagster-polars' type router for the consumer's annotation; None for contexts built
+        without a type (tests), which then get eager frames."""
+        try:
+            return resolve_type_router(context, context.dagster_type)
+        except Exception:
+            return None
+
+    def _load(self, context: InputContext, path: str, router: TypeRouter | None) -> Any:
+        if router is None:
+            return self.scan_df_from_path(self.upath(path), context).collect()
+        return self.load_from_path(context, self.upath(path))
+
     def load_input(self, context: InputContext) -> Any:
-        mode = load_mode(_annotation(context))
+        router = self._router(context)
+        optional = isinstance(router, OptionalTypeRouter)
         if not context.has_asset_key or not context.has_asset_partitions:
             path = self.unpartitioned_path(context)
             if not self._exists([path], path.rpartition("/")[0])[path]:
-                if mode.optional:
+                if optional:
                     return None
                 raise MissingPartitionsError(
                     f"{self._label(context)} has no stored data at {self.url(path)}: "
                     "materialize it first"
                 )
-            return self._read(path, mode.lazy)
+            return self._load(context, path, router)
 
         keys = list(context.asset_partition_keys)
         pdef = context.asset_partitions_def
@@ -478,7 +514,7 @@ class PolarsParquetIOManager(ConfigurableIOManager):
                 f"needed: {', '.join(missing)} "
                 f"(expected e.g. {self.url(paths[missing[0]])})"
             )
-            if not allow and not (mode.optional and len(missing) == len(keys)):
+            if not allow and not (optional and len(missing) == len(keys)):
                 raise MissingPartitionsError(
                     message + "; materialize them first, or set allow_missing_partitions=True "
                     "in the input's metadata to skip them"
@@ -487,16 +523,20 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             context.log.info(message + "; skipped (allow_missing_partitions)")
         present = {k: paths[k] for k in keys if exists[paths[k]]}
 
-        if mode.as_dict:
-            return {k: self._read(p, mode.lazy) for k, p in present.items()}
+        if isinstance(router, DictTypeRouter):
+            return {k: self._load(context, p, router) for k, p in present.items()}
+        eager = router is None or self.type_router_is_eager(router)
         if not present:
-            if mode.optional:
+            if optional:
                 return None
-            return pl.LazyFrame() if mode.lazy else pl.DataFrame()
+            return pl.DataFrame() if eager else pl.LazyFrame()
         if len(present) == 1:
-            return self._read(next(iter(present.values())), mode.lazy)
+            return self._load(context, next(iter(present.values())), router)
         lazy = self._scan_many(context, present)
-        return lazy if mode.lazy else lazy.collect()
+        columns = _meta_value(context.definition_metadata, "columns", None)
+        if columns is not None:
+            lazy = lazy.select(columns)
+        return lazy.collect() if eager else lazy
 
     def _label(self, context: InputContext | OutputContext) -> str:
         return context.asset_key.to_user_string() if context.has_asset_key else "op output"
@@ -508,13 +548,6 @@ class PolarsParquetIOManager(ConfigurableIOManager):
             return {p: fs.exists(p) for p in paths}
         found = set(fs.find(prefix)) if fs.exists(prefix) else set()
         return {p: p in found for p in paths}
-
-    def _read(self, path: str, lazy: bool) -> pl.DataFrame | pl.LazyFrame:
-        if lazy:
-            return pl.scan_parquet(
-                self.url(path), storage_options=self.polars_options(), glob=False
-            )
-        return pl.read_parquet(self.url(path), storage_options=self.polars_options(), glob=False)
 
     def _scan_many(self, context: InputContext, paths: Mapping[str, str]) -> pl.LazyFrame:
         """One lazy scan over several partitions, after checking from the footers alone that

@@ -20,7 +20,7 @@ from polars.testing import assert_frame_equal
 from analytics_assets.partitions import day_window
 from analytics_assets.sources.nocodb import NocoDBRequestError
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 from analytics_assets_tests.fixtures.fault_proxy import Fault, FaultProxy
 from analytics_assets_tests.fixtures.nocodb import TEST_DAYS, LoadedDify
 
@@ -110,7 +110,7 @@ def test_an_interrupted_ingestion_rerun_stores_exactly_the_partition(
     resources = {
         "source": source,
         "mongo": mongo_resource,
-        "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+        "io_manager": LakeIOManager(base_path=str(lake)),
     }
     with DagsterInstance.ephemeral() as instance:
         first = materialize(

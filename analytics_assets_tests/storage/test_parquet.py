@@ -1,4 +1,4 @@
-"""PolarsParquetIOManager on a local folder: layout, encoding, loads, range outputs, replacement.
+"""LakeIOManager on a local folder: layout, encoding, loads, range outputs, replacement.
 
 Everything here writes and reads real Parquet files; the Dagster tests run real `materialize`
 calls on an ephemeral instance.
@@ -30,11 +30,10 @@ from dagster import (
 )
 
 from analytics_assets.storage.parquet import (
+    LakeIOManager,
     MissingPartitionsError,
     PartitionColumnError,
     PartitionSchemaMismatchError,
-    PolarsParquetIOManager,
-    load_mode,
     markdown_preview,
     partition_segment,
     split_by_partition,
@@ -84,19 +83,77 @@ def test_partition_segments_follow_the_time_grain() -> None:
     assert partition_segment(None, key) == "app=bot/date=2025-01-01"
 
 
-def test_load_mode_reads_the_annotation() -> None:
-    assert load_mode(pl.DataFrame) == (False, False, False)
-    assert load_mode(pl.LazyFrame) == (True, False, False)
-    assert load_mode(dict[str, pl.DataFrame]) == (False, True, False)
-    assert load_mode(dict[str, pl.LazyFrame]) == (True, True, False)
-    assert load_mode(pl.DataFrame | None) == (False, False, True)
+def test_annotations_route_eager_lazy_dict_optional_and_columns(tmp_path: Path) -> None:
+    """dagster-polars' type routing, through the lake's own layout and multi-partition scan:
+    two of the week's days are stored, the consumers allow the missing ones."""
+    seen: dict[str, object] = {}
+    two_of_seven = AssetIn(
+        partition_mapping=TimeWindowPartitionMapping(),
+        metadata={"allow_missing_partitions": True},
+    )
+
+    @asset(partitions_def=DAILY, backfill_policy=BackfillPolicy.single_run())
+    def days() -> pl.DataFrame:
+        return pl.concat([day_frame(d, n=3) for d in WEEK_DAYS[:2]])
+
+    @asset(partitions_def=WEEKLY, ins={"days": two_of_seven})
+    def eager(days: pl.DataFrame) -> None:
+        seen["eager"] = days
+
+    @asset(partitions_def=WEEKLY, ins={"days": two_of_seven})
+    def lazy(days: pl.LazyFrame) -> None:
+        seen["lazy"] = days
+
+    @asset(partitions_def=WEEKLY, ins={"days": two_of_seven})
+    def per_day(days: dict[str, pl.DataFrame]) -> None:
+        seen["dict"] = days
+
+    @asset(
+        partitions_def=WEEKLY,
+        ins={
+            "days": AssetIn(
+                partition_mapping=TimeWindowPartitionMapping(),
+                metadata={"columns": ["id"], "allow_missing_partitions": True},
+            )
+        },
+    )
+    def projected(days: pl.DataFrame) -> None:
+        seen["columns"] = days
+
+    @asset(partitions_def=WEEKLY, ins={"days": WEEK_OF_DAYS})
+    def strict(days: pl.DataFrame) -> None:
+        seen["strict"] = days
+
+    io = LakeIOManager(base_path=str(tmp_path))
+    tags = {**RANGE_TAGS, "dagster/asset_partition_range_end": WEEK_DAYS[1]}
+    assert materialize([days], resources={"io_manager": io}, tags=tags).success
+    consumers = [eager, lazy, per_day, projected]
+    assert materialize(
+        [days, *consumers],
+        selection=consumers,
+        partition_key=WEEK_DAYS[0],
+        resources={"io_manager": io},
+    ).success
+    assert isinstance(seen["eager"], pl.DataFrame) and seen["eager"].height == 6
+    assert isinstance(seen["lazy"], pl.LazyFrame) and seen["lazy"].collect().height == 6
+    assert sorted(seen["dict"]) == WEEK_DAYS[:2]  # type: ignore[call-overload]
+    assert seen["columns"].columns == ["id"]  # type: ignore[attr-defined]
+    # Without allow_missing_partitions the five missing days are a clear failure.
+    result = materialize(
+        [days, strict],
+        selection=[strict],
+        partition_key=WEEK_DAYS[0],
+        resources={"io_manager": io},
+        raise_on_error=False,
+    )
+    assert not result.success and "strict" not in seen
 
 
 # --- output/input contexts on a local folder --------------------------------------------------
 
 
 def test_unpartitioned_round_trip_layout_encoding_and_metadata(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path), row_group_size=1_000)
+    io = LakeIOManager(base_path=str(tmp_path), row_group_size=1_000)
     df = pl.DataFrame({"id": [f"m{i}" for i in range(2_500)], "tokens": list(range(2_500))})
     out = build_output_context(asset_key=AssetKey(["lake", "messages"]))
     io.handle_output(out, df)
@@ -127,7 +184,7 @@ def test_unpartitioned_round_trip_layout_encoding_and_metadata(tmp_path: Path) -
 
 
 def test_daily_partition_path_and_lazy_load(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     df = day_frame("2025-01-03")
     io.handle_output(
         build_output_context(
@@ -158,7 +215,7 @@ def test_daily_partition_path_and_lazy_load(tmp_path: Path) -> None:
 
 
 def test_rematerializing_replaces_the_partition_whole(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
 
     def ctx():
         return build_output_context(
@@ -178,13 +235,13 @@ def test_rematerializing_replaces_the_partition_whole(tmp_path: Path) -> None:
 
 
 def test_none_output_writes_nothing(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     io.handle_output(build_output_context(asset_key=AssetKey("nothing")), None)
     assert files_under(tmp_path) == []
 
 
 def test_missing_unpartitioned_input_is_a_clear_error(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     with pytest.raises(MissingPartitionsError, match="never_written.*materialize it first"):
         io.load_input(build_input_context(asset_key=AssetKey("never_written")))
 
@@ -263,7 +320,7 @@ def weekly_tolerant(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_range_output_split_then_weekly_loads(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     result = materialize([events], resources={"io_manager": io}, tags=RANGE_TAGS)
     assert result.success
     expected = [f"events/date={d}/part-0.parquet" for d in WEEK_DAYS]
@@ -295,7 +352,7 @@ def test_range_output_split_then_weekly_loads(tmp_path: Path) -> None:
 
 
 def test_missing_upstream_partitions_are_named(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     for day in WEEK_DAYS[:5]:
         io.handle_output(
             build_output_context(
@@ -329,7 +386,7 @@ def test_missing_upstream_partitions_are_named(tmp_path: Path) -> None:
 
 
 def test_multi_partition_load_enforces_one_schema(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     for day in WEEK_DAYS:
         frame = day_frame(day, 2)
         if day == WEEK_DAYS[3]:
@@ -376,7 +433,7 @@ def test_markdown_preview_keeps_one_line_per_row() -> None:
 
 def test_many_partitions_are_checked_with_one_listing(tmp_path: Path) -> None:
     """Above 16 partitions existence comes from one listing of the asset folder."""
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     days = [(date(2025, 1, 1) + timedelta(days=i)).isoformat() for i in range(20)]
     for day in days:
         if day != "2025-01-13":

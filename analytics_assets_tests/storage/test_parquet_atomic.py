@@ -19,7 +19,7 @@ from dagster import AssetKey, build_input_context, build_output_context
 from polars.io.plugins import register_io_source
 
 from analytics_assets.storage.atomic import is_temp_name
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 from analytics_assets_tests.fixtures.s3 import S3Server
 from analytics_assets_tests.storage.test_parquet import DAILY, day_frame
 
@@ -56,13 +56,13 @@ def test_write_that_fails_half_way_keeps_the_old_partition(
 ) -> None:
     if backend == "s3":
         s3: S3Server = request.getfixturevalue("s3_server")
-        io = PolarsParquetIOManager(
+        io = LakeIOManager(
             base_path=request.getfixturevalue("s3_prefix"),
             s3_endpoint_url=s3.endpoint_url,
             aws_region=s3.region,
         )
     else:
-        io = PolarsParquetIOManager(base_path=str(tmp_path))
+        io = LakeIOManager(base_path=str(tmp_path))
     old = day_frame(DAY, 4)
     io.handle_output(out_ctx(), old)
 
@@ -80,7 +80,7 @@ WRITER = textwrap.dedent(
     import polars as pl
     from dagster import AssetKey, build_output_context
     from polars.io.plugins import register_io_source
-    from analytics_assets.storage.parquet import PolarsParquetIOManager
+    from analytics_assets.storage.parquet import LakeIOManager
     from analytics_assets_tests.storage.test_parquet import DAILY, day_frame
 
     schema = day_frame("2025-01-03").schema
@@ -90,7 +90,7 @@ WRITER = textwrap.dedent(
             yield day_frame("2025-01-03", 5_000)
             time.sleep(0.02)
 
-    io = PolarsParquetIOManager(base_path=sys.argv[1], row_group_size=5_000)
+    io = LakeIOManager(base_path=sys.argv[1], row_group_size=5_000)
     ctx = build_output_context(
         asset_key=AssetKey("t"), partition_key="2025-01-03", asset_partitions_def=DAILY
     )
@@ -101,7 +101,7 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.slow
 def test_sigkill_during_write_leaves_old_data_and_hides_the_temp_file(tmp_path: Path) -> None:
-    io = PolarsParquetIOManager(base_path=str(tmp_path))
+    io = LakeIOManager(base_path=str(tmp_path))
     old = day_frame(DAY, 4)
     io.handle_output(out_ctx(), old)
     folder = tmp_path / "t" / f"date={DAY}"

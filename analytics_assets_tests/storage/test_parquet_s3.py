@@ -1,4 +1,4 @@
-"""PolarsParquetIOManager against S3: moto's server over real HTTP (s3fs writes, Polars reads).
+"""LakeIOManager against S3: moto's server over real HTTP (s3fs writes, Polars reads).
 
 The same assets run on a local folder and on `s3://bucket/prefix` must produce the same files.
 """
@@ -15,8 +15,8 @@ from dagster import AssetKey, build_output_context, materialize
 from analytics_assets.resources import build_io_manager
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.parquet import (
+    LakeIOManager,
     MissingPartitionsError,
-    PolarsParquetIOManager,
 )
 from analytics_assets_tests.fixtures.s3 import S3Server
 from analytics_assets_tests.storage.test_parquet import (
@@ -34,10 +34,8 @@ from analytics_assets_tests.storage.test_parquet import (
 pytestmark = pytest.mark.s3
 
 
-def s3_io(s3: S3Server, prefix: str) -> PolarsParquetIOManager:
-    return PolarsParquetIOManager(
-        base_path=prefix, s3_endpoint_url=s3.endpoint_url, aws_region=s3.region
-    )
+def s3_io(s3: S3Server, prefix: str) -> LakeIOManager:
+    return LakeIOManager(base_path=prefix, s3_endpoint_url=s3.endpoint_url, aws_region=s3.region)
 
 
 def keys_under(s3: S3Server, prefix: str) -> list[str]:
@@ -59,7 +57,7 @@ def test_same_run_local_and_s3_produce_the_same_files(
 ) -> None:
     assets = [events, weekly_frame, weekly_lazy, weekly_dict]
     for io_manager in (
-        PolarsParquetIOManager(base_path=str(tmp_path)),
+        LakeIOManager(base_path=str(tmp_path)),
         s3_io(s3_server, s3_prefix),
     ):
         assert materialize([events], resources={"io_manager": io_manager}, tags=RANGE_TAGS).success

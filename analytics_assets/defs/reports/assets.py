@@ -68,7 +68,7 @@ from analytics_assets.partitions import (
 )
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 REPORTS_GROUP = "reports"
 RAW_ASSETS = ("raw_messages", "raw_conversations")
@@ -79,7 +79,7 @@ def lake_root(context: AssetExecutionContext) -> UPath:
     """Where the Parquet files of this run go: the run's Parquet IO manager's root (same base
     path and S3 options), else the configured lake (`ANALYTICS_LAKE`)."""
     io_manager = getattr(context.resources, "io_manager", None)
-    if isinstance(io_manager, PolarsParquetIOManager):
+    if isinstance(io_manager, LakeIOManager):
         return io_manager.root()
     return UPath(get_settings().lake)
 

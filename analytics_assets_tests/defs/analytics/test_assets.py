@@ -23,7 +23,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 from analytics_assets_tests.defs.analytics.analytics_lake import build, write_lake
 
 UPSTREAM = [
@@ -43,7 +43,7 @@ MONTH = {
 
 
 def run(lake: Path, mongo: MongoResource, instance: DagsterInstance, **kwargs: Any):
-    resources = {"io_manager": PolarsParquetIOManager(base_path=str(lake)), "mongo": mongo}
+    resources = {"io_manager": LakeIOManager(base_path=str(lake)), "mongo": mongo}
     kwargs.setdefault("selection", SELECTION)
     return materialize([*UPSTREAM, *ASSETS], resources=resources, instance=instance, **kwargs)
 

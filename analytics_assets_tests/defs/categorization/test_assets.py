@@ -21,7 +21,7 @@ from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.collections import CONVERSATION_CATEGORIES
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 DAY = "2025-03-04"
 # (conversation, query, answer)
@@ -80,7 +80,7 @@ def _run(mongo: MongoResource, lake: Path, **kwargs):  # type: ignore[no-untyped
             [raw_messages, categorized_messages],
             instance=instance,
             resources={
-                "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+                "io_manager": LakeIOManager(base_path=str(lake)),
                 "mongo": mongo,
                 "scoring": ScoringResource(device="cpu"),
             },

@@ -45,7 +45,7 @@ from analytics_assets.schemas import (
 )
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 
 DAY = "2025-02-10"
 
@@ -199,7 +199,7 @@ def defs(mongo_resource: MongoResource, source: FileSource, lake: Path) -> Defin
         resources={
             "mongo": mongo_resource,
             "source": source,
-            "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+            "io_manager": LakeIOManager(base_path=str(lake)),
         },
     )
 
@@ -244,7 +244,7 @@ def test_processing_errors_asset_stores_open_and_resolved(
         partition_key=DAY,
         resources={
             "mongo": mongo_resource,
-            "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+            "io_manager": LakeIOManager(base_path=str(lake)),
         },
     )
     assert result.success
@@ -285,7 +285,7 @@ def test_retry_loop_resolves_fixed_rows_and_gives_up_on_stubborn_ones(
         resources={
             "mongo": mongo_resource,
             "source": source,
-            "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+            "io_manager": LakeIOManager(base_path=str(lake)),
         },
         instance=instance,
     )

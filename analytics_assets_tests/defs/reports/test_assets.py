@@ -24,7 +24,7 @@ from analytics_assets.defs.reports import assets as report_assets
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, conform
 from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 from analytics_assets_tests.defs.analytics.analytics_lake import build, write_lake
 
 UPSTREAM = [
@@ -67,7 +67,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, mongo_server) -> Iterator[di
     errors.record_partition(
         "raw_conversations", "2025-01-08", _errors("raw_conversations", "x", ["c"])
     )
-    resources = {"io_manager": PolarsParquetIOManager(base_path=str(lake)), "mongo": mongo}
+    resources = {"io_manager": LakeIOManager(base_path=str(lake)), "mongo": mongo}
     with DagsterInstance.ephemeral() as instance:
         runs = {
             "daily": materialize(
@@ -306,7 +306,7 @@ def test_rerun_replaces_the_report(built, tmp_path: Path) -> None:
     """Re-materializing a period rewrites its document: same figures, no second document."""
     mongo: MongoResource = built["mongo"]
     before = mongo.reports().get_report("weekly", "2025-01-20")
-    resources = {"io_manager": PolarsParquetIOManager(base_path=str(built["lake"])), "mongo": mongo}
+    resources = {"io_manager": LakeIOManager(base_path=str(built["lake"])), "mongo": mongo}
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
             [*UPSTREAM, *REPORTS],
@@ -355,7 +355,7 @@ def test_demo_days_through_the_whole_graph_match_duckdb(tmp_path: Path, mongo_se
         k.to_user_string() for k in daily
     }
     resources = build_resources() | {
-        "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+        "io_manager": LakeIOManager(base_path=str(lake)),
         "source": DemoSourceResource(seed=11, messages_per_day=400),
         "mongo": mongo,
     }

@@ -22,7 +22,7 @@ from analytics_assets.storage.mongo.collections import (
     CONVERSATION_TRANSLATIONS,
     PROCESSING_ERRORS,
 )
-from analytics_assets.storage.parquet import PolarsParquetIOManager
+from analytics_assets.storage.parquet import LakeIOManager
 from analytics_assets_tests.fixtures.translation_servers import LibreTranslateServer
 
 DAY = "2025-03-04"
@@ -76,7 +76,7 @@ def _materialize(assets, mongo, translator, lake, instance):  # type: ignore[no-
         partition_key=DAY,
         instance=instance,
         resources={
-            "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+            "io_manager": LakeIOManager(base_path=str(lake)),
             "mongo": mongo,
             "translator": translator,
         },
@@ -225,7 +225,7 @@ def test_a_range_backfill_is_one_run_with_one_budget_and_per_day_partitions(
                 "dagster/asset_partition_range_end": days[1],
             },
             resources={
-                "io_manager": PolarsParquetIOManager(base_path=str(lake)),
+                "io_manager": LakeIOManager(base_path=str(lake)),
                 "mongo": mongo_resource,
                 "translator": translator,
             },
