@@ -127,3 +127,61 @@ def scoring_settings() -> ScoringSettings:
         weights_path=env_str("CATEGORIZER_WEIGHTS"),
         batch_size=env_int("SCORING_BATCH_SIZE", 2048),
     )
+
+
+# --- scale-out settings (instance, executor, celery workers; docs/deployment.md) -------------
+
+EXECUTORS = ("in_process", "celery")
+INSTANCES = ("local", "postgres")
+
+
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """Where runs keep their state and where their steps execute.
+
+    `instance` only picks which committed instance file `make` copies into DAGSTER_HOME
+    (`dagster.yaml` or `deploy/dagster.postgres.yaml`); the PostgreSQL credentials themselves
+    are `DAGSTER_PG_*` variables that Dagster reads from the instance file.
+    """
+
+    instance: str
+    executor: str
+    celery_broker_url: str
+    celery_result_backend: str
+    celery_queue_prefix: str
+    celery_worker_concurrency: int
+
+    def queue(self, name: str) -> str:
+        """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
+        return f"{self.celery_queue_prefix}{name}"
+
+
+def execution_settings() -> ExecutionSettings:
+    """`ANALYTICS_INSTANCE` (local|postgres), `ANALYTICS_EXECUTOR` (in_process|celery),
+    `CELERY_BROKER_URL` (redis:// or amqp://), `CELERY_RESULT_BACKEND` (redis://),
+    `CELERY_QUEUE_PREFIX`, `CELERY_WORKER_CONCURRENCY` (0: one process per core)."""
+    instance = env_str("ANALYTICS_INSTANCE", "local").lower()
+    if instance not in INSTANCES:
+        raise ValueError(f"ANALYTICS_INSTANCE must be one of {INSTANCES}, got {instance!r}")
+    executor = env_str("ANALYTICS_EXECUTOR", "in_process").lower().replace("-", "_")
+    if executor not in EXECUTORS:
+        raise ValueError(f"ANALYTICS_EXECUTOR must be one of {EXECUTORS}, got {executor!r}")
+    broker = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    backend = env_str("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/1")
+    for key, url, schemes in (
+        ("CELERY_BROKER_URL", broker, ("redis://", "rediss://", "amqp://", "pyamqp://")),
+        ("CELERY_RESULT_BACKEND", backend, ("redis://", "rediss://")),
+    ):
+        if not url.startswith(schemes):
+            raise ValueError(f"{key} must start with one of {schemes}, got {url.split(':')[0]}:")
+    concurrency = env_int("CELERY_WORKER_CONCURRENCY", 0)
+    if concurrency < 0:
+        raise ValueError("CELERY_WORKER_CONCURRENCY must be 0 (one per core) or more")
+    return ExecutionSettings(
+        instance=instance,
+        executor=executor,
+        celery_broker_url=broker,
+        celery_result_backend=backend,
+        celery_queue_prefix=env_str("CELERY_QUEUE_PREFIX"),
+        celery_worker_concurrency=concurrency,
+    )
