@@ -10,9 +10,9 @@ from dagster import asset, materialize
 
 from analytics_assets import schemas
 from analytics_assets.partitions import day_window
-from analytics_assets.sources.demo import resource as demo_source
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.sources.demo import generator as g
+from analytics_assets.sources.demo import resource as demo_source
 from analytics_assets.sources.demo.resource import DemoSourceResource
 
 SEED = 11
