@@ -1,5 +1,8 @@
-# analytics-assets: Dagster webserver + daemon in one image, installed from the lock file.
-# (No Docker engine runs on the development machine; keep this in step with the Makefile.)
+# analytics-assets: one image for the webserver, the daemon, celery workers and the CLI,
+# installed from the lock file. `docker run IMAGE` alone starts webserver + daemon on the local
+# (SQLite) instance; docker-compose.yml runs each part as its own service on PostgreSQL.
+# (No Docker engine runs on the development machine: analytics_assets_tests/test_deploy_files.py
+# checks this file and docker-compose.yml against the repository and the lock.)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,7 +21,10 @@ COPY analytics_assets ./analytics_assets
 COPY workspace.yaml ./
 RUN uv pip install --system --no-cache --no-deps -e . \
     && mkdir -p "$DAGSTER_HOME" "$ANALYTICS_DATA_DIR"
+# Both committed instance files: SQLite in the default DAGSTER_HOME, PostgreSQL in a second one
+# that docker-compose.yml selects (DAGSTER_HOME=/opt/dagster/home-postgres).
 COPY dagster.yaml "$DAGSTER_HOME/dagster.yaml"
+COPY deploy/dagster.postgres.yaml /opt/dagster/home-postgres/dagster.yaml
 
 EXPOSE 3000
 # The daemon runs schedules, sensors and the run queue; the webserver serves the UI and API.

@@ -6,8 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 UV := $(PYTHON) -m uv
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# Which committed instance file goes into DAGSTER_HOME: local (dagster.yaml, SQLite) or
+# postgres (deploy/dagster.postgres.yaml; needs DAGSTER_PG_*). docs/deployment.md.
+ANALYTICS_INSTANCE ?= local
+INSTANCE_FILE := $(if $(filter postgres,$(ANALYTICS_INSTANCE)),deploy/dagster.postgres.yaml,$(if $(filter local,$(ANALYTICS_INSTANCE)),dagster.yaml,$(error ANALYTICS_INSTANCE must be local or postgres, got '$(ANALYTICS_INSTANCE)')))
 
-.PHONY: install run test ui lint lock stop clean
+.PHONY: install run test ui lint lock stop clean worker instance
 
 # uv is installed from PyPI when missing; then exactly the locked versions go into .venv.
 $(STAMP): requirements.txt pyproject.toml
@@ -19,13 +23,17 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-run: install $(DAGSTER_HOME)/dagster.yaml
+run: install instance
 	$(BIN)/analytics-assets run --days 7
 
-test: install $(DAGSTER_HOME)/dagster.yaml
+# Celery worker for ANALYTICS_EXECUTOR=celery runs (QUEUES="--queue scoring" for GPU workers).
+worker: install instance
+	$(BIN)/analytics-assets worker $(QUEUES)
+
+test: install instance
 	$(BIN)/python -m pytest
 
-ui: install $(DAGSTER_HOME)/dagster.yaml
+ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install
@@ -43,7 +51,8 @@ stop:
 clean: stop
 	rm -rf .data .dagster $(VENV)
 
-# The committed instance config goes into DAGSTER_HOME (SQLite storage, queued runs).
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# The chosen committed instance file goes into DAGSTER_HOME (re-copied whenever it differs,
+# so switching ANALYTICS_INSTANCE takes effect on the next command).
+instance:
 	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@cmp -s $(INSTANCE_FILE) $(DAGSTER_HOME)/dagster.yaml || cp -v $(INSTANCE_FILE) $(DAGSTER_HOME)/dagster.yaml

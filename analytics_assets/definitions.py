@@ -23,6 +23,7 @@ from analytics_assets.defs.reports import assets as reports
 from analytics_assets.defs.reports import definitions as reports_defs
 from analytics_assets.defs.translation import assets as translation
 from analytics_assets.defs.translation import definitions as translation_defs
+from analytics_assets.execution import build_executor
 from analytics_assets.resources import build_resources
 
 # The asset modules of every area (tests build their own Definitions from these).
@@ -35,5 +36,10 @@ defs = Definitions.merge(
     categorization_defs.defs,
     analytics_defs.defs,
     reports_defs.defs,
-    Definitions(resources=build_resources(), sensors=[automation_condition_sensor]),
+    Definitions(
+        resources=build_resources(),
+        sensors=[automation_condition_sensor],
+        # ANALYTICS_EXECUTOR=celery: steps run on celery workers (execution.py).
+        executor=build_executor(),
+    ),
 )

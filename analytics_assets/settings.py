@@ -121,6 +121,36 @@ class Settings(BaseSettings):
     # Comma-separated stages whose errors the retry sensor leaves to people; `none`: none.
     retry_skip_stages_raw: str = Field("ingestion", validation_alias="RETRY_SKIP_STAGES")
 
+    # --- scale-out: instance file, executor, celery workers (docs/deployment.md) ------------
+    # `instance` only picks which committed instance file `make` copies into DAGSTER_HOME;
+    # the PostgreSQL credentials are `DAGSTER_PG_*` variables the instance file names.
+    instance: Literal["local", "postgres"] = Field("local", validation_alias="ANALYTICS_INSTANCE")
+    executor: Literal["in_process", "celery"] = Field(
+        "in_process", validation_alias="ANALYTICS_EXECUTOR"
+    )
+    celery_broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        pattern=r"^(redis|rediss|amqp|pyamqp)://",
+        validation_alias="CELERY_BROKER_URL",
+    )
+    celery_result_backend: str = Field(
+        "redis://127.0.0.1:6379/1",
+        pattern=r"^(redis|rediss)://",
+        validation_alias="CELERY_RESULT_BACKEND",
+    )
+    celery_queue_prefix: str = Field("", validation_alias="CELERY_QUEUE_PREFIX")
+    # 0: one worker process per core.
+    celery_worker_concurrency: int = Field(0, ge=0, validation_alias="CELERY_WORKER_CONCURRENCY")
+
+    def queue(self, name: str) -> str:
+        """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
+        return f"{self.celery_queue_prefix}{name}"
+
+    @field_validator("instance", "executor", mode="before")
+    @classmethod
+    def _choice(cls, value: object) -> object:
+        return value.strip().lower().replace("-", "_") if isinstance(value, str) else value
+
     @field_validator("translator", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:

@@ -12,4 +12,5 @@ pytest_plugins: list[str] = [
     "analytics_assets_tests.fixtures.translation_servers",
     "analytics_assets_tests.fixtures.nocodb",
     "analytics_assets_tests.fixtures.fault_proxy",
+    "analytics_assets_tests.fixtures.postgres",
 ]

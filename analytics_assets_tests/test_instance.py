@@ -1,52 +1,21 @@
-"""The documented production instance variant (PostgreSQL storage) really works.
-
-Uses the machine's PostgreSQL (127.0.0.1:5432, trust auth) with a throw-away database, and the
-same `storage: postgres:` section docs/deployment.md shows.
-"""
+"""The committed instance files really work: `deploy/dagster.postgres.yaml` on the machine's
+PostgreSQL (a throw-away database), and the local `dagster.yaml`, each as `make` installs it."""
 
 from __future__ import annotations
 
-import subprocess
-import uuid
 from pathlib import Path
 
-import pytest
 from dagster import DagsterInstance, asset, materialize
 
-PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+from analytics_assets_tests.fixtures.postgres import pg_instance_env, postgres_home
 
-
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", PG["host"], "-p", PG["port"], "-U", PG["user"], "-d", "postgres", "-c", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
-@pytest.fixture
-def pg_database():
-    try:
-        _psql("select 1")
-    except (subprocess.CalledProcessError, FileNotFoundError) as exc:  # pragma: no cover
-        pytest.fail(f"the machine's PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    name = f"dagster_test_{uuid.uuid4().hex[:8]}"
-    _psql(f"create database {name}")
-    yield name
-    _psql(f"drop database if exists {name} with (force)")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_postgres_instance_records_runs(tmp_path: Path, pg_database: str, monkeypatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("DAGSTER_PG_HOST", PG["host"])
-    monkeypatch.setenv("DAGSTER_PG_PORT", PG["port"])
-    monkeypatch.setenv("DAGSTER_PG_USER", PG["user"])
-    monkeypatch.setenv("DAGSTER_PG_PASSWORD", "")
-    monkeypatch.setenv("DAGSTER_PG_DB", pg_database)
-    doc = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
-    yaml_block = doc.read_text().split("```yaml\n", 1)[1].split("```", 1)[0]
-    (home / "dagster.yaml").write_text(yaml_block)
+    for key, value in pg_instance_env(pg_database).items():
+        monkeypatch.setenv(key, value)
+    home = postgres_home(tmp_path / "home")
 
     @asset
     def tiny() -> int:
@@ -54,8 +23,27 @@ def test_postgres_instance_records_runs(tmp_path: Path, pg_database: str, monkey
 
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        coordinator = instance.run_coordinator
+        assert type(coordinator).__name__ == "QueuedRunCoordinator"
+        limits = {
+            limit["key"]: limit
+            for limit in coordinator.get_run_queue_config().tag_concurrency_limits
+        }
+        assert limits["dagster/backfill"]["limit"] == 2
+        assert limits["nocodb/trigger"]["limit"] == 1
+        assert limits["nocodb/trigger"]["value"] == {"applyLimitPerUniqueValue": True}
+        assert instance.run_monitoring_enabled
         result = materialize([tiny], instance=instance)
         assert result.success
         runs = instance.get_runs()
         assert [r.run_id for r in runs] == [result.run_id]
         assert instance.get_latest_materialization_event(tiny.key) is not None
+
+
+def test_local_instance_is_sqlite_with_run_monitoring(tmp_path: Path) -> None:
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_start_timeout_seconds == 180

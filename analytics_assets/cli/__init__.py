@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "analytics_assets.cli.report",
     "analytics_assets.cli.errors",
     "analytics_assets.cli.fit",
+    "analytics_assets.cli.worker",
 ]
 
 

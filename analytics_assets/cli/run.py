@@ -13,6 +13,7 @@ last complete ISO week, so a fresh `make run` always has one complete week to re
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,10 +28,11 @@ from dagster import (
 
 from analytics_assets.settings import get_settings
 
-# Dagster's tags for a single run over a partition range (public names, documented in its
-# backfill docs; the constants themselves live in a private module).
+# Dagster's run tags for a partition and a partition range (public names in its docs; the
+# constants themselves live in a private module).
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_NAME_TAG = "dagster/partition"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ def _execute(
 ) -> tuple[bool, float]:
     job = defs.resolve_implicit_job_def_def_for_assets(keys)
     started = time.perf_counter()
+    if get_settings().executor == "celery":
+        success = _execute_on_workers(job.name, keys, instance, tags, partition_key)
+        return success, time.perf_counter() - started
     result = job.execute_in_process(
         instance=instance,
         asset_selection=keys,
@@ -102,6 +107,38 @@ def _execute(
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     return result.success, time.perf_counter() - started
+
+
+def _execute_on_workers(
+    job_name: str,
+    keys: list[AssetKey],
+    instance: DagsterInstance,
+    tags: dict[str, str],
+    partition_key: str | None,
+) -> bool:
+    """The same run through the job's own executor (celery): steps go to the workers.
+
+    `execute_in_process` always runs steps in this process, so the job is re-loaded by
+    reference (module `analytics_assets.definitions`), which is how the workers load it too.
+    """
+    from dagster import execute_job
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    recon = ReconstructableRepository.for_module(
+        "analytics_assets.definitions", "defs", working_directory=os.getcwd()
+    ).get_reconstructable_job(job_name)
+    run_tags = dict(tags)
+    if partition_key is not None:
+        run_tags[PARTITION_NAME_TAG] = partition_key
+    result = execute_job(
+        recon,
+        instance=instance,
+        asset_selection=keys,
+        tags=run_tags,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    return result.success
 
 
 def _rows_per_asset(instance: DagsterInstance, keys: list[AssetKey], partitions: list[str]) -> dict:
@@ -138,7 +175,8 @@ def handle(args: argparse.Namespace) -> int:
     groups = _assets_by_partitioning(defs)
     print(
         f"analytics-assets run: source={settings.source} days={plan.days[0]}..{plan.days[-1]} "
-        f"({len(plan.days)}) weeks={plan.weeks or '-'} months={plan.months or '-'}"
+        f"({len(plan.days)}) weeks={plan.weeks or '-'} months={plan.months or '-'} "
+        f"executor={get_settings().executor}"
     )
     ok = True
     summary: list[tuple[str, str, bool, float]] = []

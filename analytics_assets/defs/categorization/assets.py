@@ -38,6 +38,7 @@ from analytics_assets.defs.categorization.messages import (
     conversation_categories,
 )
 from analytics_assets.defs.categorization.resource import ScoringResource
+from analytics_assets.execution import SCORING_QUEUE, step_queue_tags
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA
 from analytics_assets.settings import get_settings
@@ -93,6 +94,8 @@ def distribution_markdown(df: pl.DataFrame, column: str) -> MetadataValue:
         ),
     ],
     kinds={"polars", "jax", "parquet", "mongodb"},
+    # Under the celery executor this step goes to the `scoring` queue (GPU workers).
+    op_tags=step_queue_tags(SCORING_QUEUE),
 )
 def categorized_messages(
     context: AssetExecutionContext,

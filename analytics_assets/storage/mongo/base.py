@@ -14,6 +14,13 @@ this write did not touch":
 2. `delete_many({partition: value, _write_id: {$ne: this write}})` removes documents of the
    partition that are not in the new set.
 
+Concurrent writers of the same partition (two runs of one partition at once, e.g. under the
+celery executor) would interleave steps 1 and 2 and delete each other's documents, leaving the
+partition empty or mixed. So a replacement holds a per-partition lease in
+`_partition_locks` (a unique `_id`, taken with an insert, released by its owner, taken over once
+its lease expired if the holder died): writers of one partition take turns, and the partition
+ends up exactly the set of the last one, whole.
+
 A crash during step 1 leaves the partition holding, for each key, either the old or the new
 document (never none, never two: the unique index), plus stale keys; a crash before step 2
 leaves stale keys. Re-running the write converges to exactly the new set. Readers never see an
@@ -26,9 +33,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic, sleep
 from typing import Any, ClassVar
 
 import polars as pl
@@ -36,7 +45,7 @@ from bson import ObjectId
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
 from analytics_assets.storage.mongo.collections import SPECS_BY_NAME, CollectionSpec
@@ -44,6 +53,10 @@ from analytics_assets.storage.mongo.collections import SPECS_BY_NAME, Collection
 WRITE_ID = "_write_id"
 DUPLICATE_KEY = 11000
 DEFAULT_CHUNK = 2000
+PARTITION_LOCKS = "_partition_locks"
+# A holder renews nothing: the lease must outlast the longest single partition write.
+LOCK_LEASE = timedelta(minutes=30)
+LOCK_WAIT_S = 3600.0
 
 Documents = pl.DataFrame | Iterable[Mapping[str, Any]]
 
@@ -63,6 +76,43 @@ class WriteCounts:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
+
+
+@contextmanager
+def partition_lock(
+    collection: Collection,
+    partition_field: str,
+    partition_value: Any,
+    *,
+    lease: timedelta = LOCK_LEASE,
+    wait_s: float = LOCK_WAIT_S,
+    poll_s: float = 0.05,
+) -> Iterator[None]:
+    """Hold the write lease of one partition of `collection` (see the module docstring)."""
+    locks = collection.database[PARTITION_LOCKS]
+    lock_id = f"{collection.name}|{partition_field}={partition_value}"
+    owner = uuid.uuid4().hex
+    deadline = monotonic() + wait_s
+    while True:
+        now = utcnow()
+        try:
+            locks.insert_one({"_id": lock_id, "owner": owner, "expires_at": now + lease})
+            break
+        except DuplicateKeyError:
+            # A holder that died never releases: its lease runs out and the next writer takes it.
+            taken = locks.find_one_and_update(
+                {"_id": lock_id, "expires_at": {"$lt": now}},
+                {"$set": {"owner": owner, "expires_at": now + lease}},
+            )
+            if taken is not None:
+                break
+        if monotonic() > deadline:
+            raise TimeoutError(f"partition {lock_id} stayed locked for {wait_s:.0f} s")
+        sleep(poll_s)
+    try:
+        yield
+    finally:
+        locks.delete_one({"_id": lock_id, "owner": owner})
 
 
 def utcnow() -> datetime:
@@ -235,6 +285,19 @@ class Repository:
         """
         keys = self._keys(key_fields)
         _check_unique_keys(docs, keys)
+        with partition_lock(self.collection, partition_field, partition_value):
+            return self._replace_partition_locked(
+                partition_value, docs, partition_field, keys, chunk_size
+            )
+
+    def _replace_partition_locked(
+        self,
+        partition_value: Any,
+        docs: Documents,
+        partition_field: str,
+        keys: tuple[str, ...],
+        chunk_size: int,
+    ) -> WriteCounts:
         write_id = uuid.uuid4().hex
         now = utcnow()
         value = _bson_value(partition_value)
