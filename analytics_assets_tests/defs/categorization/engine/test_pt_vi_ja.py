@@ -15,6 +15,7 @@ from analytics_assets.defs.categorization.language import (
     DetectionSettings,
     detect_message_languages,
 )
+from analytics_assets.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +141,7 @@ def test_confident_query_keeps_its_language(monkeypatch: pytest.MonkeyPatch) -> 
     query = "Ich kann mich seit gestern nicht mehr in mein Konto einloggen"
     out = detect_message_languages([query], [EN_ANSWER])
     assert out["language"][0] == "de"
-    # The threshold is read from the environment: at 0 the unsure query keeps its guess.
+    # The threshold comes from the settings: at 0 the unsure query keeps its guess.
     monkeypatch.setenv("LANGUAGE_DETECTION_MIN_CONFIDENCE", "0")
-    assert detect_message_languages([SHORT_BYE], [EN_ANSWER])["language"][0] == "id"
+    settings = DetectionSettings.from_settings(get_settings())
+    assert detect_message_languages([SHORT_BYE], [EN_ANSWER], settings)["language"][0] == "id"
