@@ -146,20 +146,13 @@ class Settings(BaseSettings):
         """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
         return f"{self.celery_queue_prefix}{name}"
 
-    @field_validator("instance", "executor", mode="before")
+    @field_validator(
+        "source", "scoring_device", "translator", "instance", "executor", mode="before"
+    )
     @classmethod
     def _choice(cls, value: object) -> object:
+        """Choices are case-insensitive; `in-process` means `in_process`."""
         return value.strip().lower().replace("-", "_") if isinstance(value, str) else value
-
-    @field_validator("translator", mode="before")
-    @classmethod
-    def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
-
-    @field_validator("source", "scoring_device", mode="before")
-    @classmethod
-    def _lower_choice(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("translator_url_set", "translator_api_key_set", mode="before")
     @classmethod

@@ -370,10 +370,8 @@ class LakeIOManager(PolarsParquetIOManager):
         )
 
     def sink_df_to_path(self, context: OutputContext, df: pl.LazyFrame, path: UPath) -> None:
-        # Streams through `sink_parquet` into the temporary file: never whole in memory.
-        self._written[str(path.path)] = write_parquet_atomic(
-            df, path.fs, path.path, self._write_options()
-        )
+        # The same atomic write, which streams a lazy frame through `sink_parquet`.
+        self.write_df_to_path(context, df, path)  # type: ignore[arg-type]
 
     def scan_df_from_path(
         self, path: UPath, context: InputContext, partition_key: str | None = None

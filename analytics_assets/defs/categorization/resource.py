@@ -8,13 +8,15 @@ compiled once per process, not once per partition. Defaults come from the enviro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from analytics_assets.defs.categorization.engine import Categorizer, get_categorizer
-from analytics_assets.defs.categorization.engine.device import DEVICE_CHOICES
+from analytics_assets.defs.categorization.engine.device import (
+    COMPILE_CACHE_OFF,
+    DEVICE_CHOICES,
+    compile_cache_dir,
+)
 from analytics_assets.settings import Settings, get_settings
 
 
@@ -22,10 +24,10 @@ def compile_cache_dir_setting(settings: Settings) -> str:
     """The compile-cache folder the settings name: `SCORING_COMPILE_CACHE_DIR`, else
     `$XDG_CACHE_HOME/analytics-assets/jax` (else `~/.cache/...`), outside the checkout like the
     NocoDB test install, so a fresh clone reuses it; `off` keeps it off."""
-    if settings.scoring_compile_cache_dir:
-        return settings.scoring_compile_cache_dir
-    base = settings.xdg_cache_home or str(Path.home() / ".cache")
-    return str(Path(base) / "analytics-assets" / "jax")
+    folder = compile_cache_dir(
+        settings.scoring_compile_cache_dir or None, cache_home=settings.xdg_cache_home or None
+    )
+    return COMPILE_CACHE_OFF[0] if folder is None else str(folder)
 
 
 class ScoringResource(ConfigurableResource):

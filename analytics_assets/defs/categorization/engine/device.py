@@ -52,18 +52,18 @@ def describe(device: jax.Device) -> str:
 COMPILE_CACHE_OFF = ("off", "none", "false", "0")
 
 
-def compile_cache_dir(setting: str | None = None) -> Path | None:
+def compile_cache_dir(setting: str | None = None, cache_home: str | None = None) -> Path | None:
     """Where compiled kernels are cached; None when the setting is `off`.
 
-    None or empty means `~/.cache/analytics-assets/jax`, outside the checkout like the NocoDB
-    test install, so a fresh clone reuses it (`ScoringResource` passes the configured folder).
+    None or empty means `<cache_home>/analytics-assets/jax` (`cache_home` defaults to
+    `~/.cache`), outside the checkout like the NocoDB test install, so a fresh clone reuses it.
     """
     value = (setting or "").strip()
     if value.lower() in COMPILE_CACHE_OFF:
         return None
     if value:
         return Path(value).expanduser()
-    return Path.home() / ".cache" / "analytics-assets" / "jax"
+    return Path(cache_home or Path.home() / ".cache") / "analytics-assets" / "jax"
 
 
 def enable_compile_cache(setting: str | None = None) -> Path | None:
