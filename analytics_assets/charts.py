@@ -151,6 +151,16 @@ def _figure(height_in: float) -> tuple[Figure, Any]:
     return fig, ax
 
 
+def _label_rows(ax: Any, labels: Sequence[str], right: float) -> None:
+    """Horizontal bars: names on the left, first row on top, values written beside the bars
+    (room up to `right`), so no x axis is drawn."""
+    ax.set_yticks(range(len(labels)), [_short(label) for label in labels])
+    ax.invert_yaxis()
+    ax.set_xlim(0, right)
+    ax.xaxis.set_visible(False)
+    ax.spines["bottom"].set_visible(False)
+
+
 def column_chart(
     labels: Sequence[str],
     values: Sequence[object],
@@ -219,11 +229,7 @@ def bar_chart(
             bar.patches[0].set_gid(gid)
             tooltips[gid] = f"{label}: {text}"
             ax.text(max(number, 0.0) + top * 0.01, i, text, va="center", fontsize=8)
-        ax.set_yticks(range(len(rows)), [_short(lb) for lb, _ in rows])
-        ax.invert_yaxis()
-        ax.set_xlim(0, top * 1.35)
-        ax.xaxis.set_visible(False)
-        ax.spines["bottom"].set_visible(False)
+        _label_rows(ax, [lb for lb, _ in rows], top * 1.35)
         return _render(fig, tooltips, title)
 
 
@@ -255,9 +261,5 @@ def grouped_bar_chart(
                 bar.patches[0].set_gid(gid)
                 tooltips[gid] = f"{label} {name}: {text}"
                 ax.text(max(number, 0.0) + top * 0.01, y, text, va="center", fontsize=7)
-        ax.set_yticks(range(len(rows)), [_short(lb) for lb, _ in rows])
-        ax.invert_yaxis()
-        ax.set_xlim(0, top * 1.3)
-        ax.xaxis.set_visible(False)
-        ax.spines["bottom"].set_visible(False)
+        _label_rows(ax, [lb for lb, _ in rows], top * 1.3)
         return _render(fig, tooltips, title)

@@ -14,6 +14,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetsDefinition,
     BackfillPolicy,
     MetadataValue,
     Output,
@@ -116,45 +117,45 @@ def _ingest(
     )
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name=INGESTION_GROUP,
-    metadata={"partition_expr": "created_at"},
-    check_specs=_checks("raw_conversations"),
-    kinds={"polars", "parquet"},
-)
-def raw_conversations(
-    context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
-) -> Iterator[Output | AssetCheckResult]:
-    """Dify `conversations` rows created on the partition's UTC day, timestamps parsed."""
-    yield from _ingest(
-        context,
-        asset_name="raw_conversations",
-        source=source,
-        fetch=source.fetch_conversations,
-        normalize=normalize_conversations,
-        mongo=mongo,
+def _raw_asset(
+    name: str, fetch: str, normalize: Callable[..., Normalized], description: str
+) -> AssetsDefinition:
+    """One raw asset per source table; they differ only in the table and its normalizer."""
+
+    @asset(
+        name=name,
+        description=description,
+        partitions_def=DAILY_PARTITIONS,
+        backfill_policy=BackfillPolicy.single_run(),
+        group_name=INGESTION_GROUP,
+        metadata={"partition_expr": "created_at"},
+        check_specs=_checks(name),
+        kinds={"polars", "parquet"},
     )
+    def _raw(
+        context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
+    ) -> Iterator[Output | AssetCheckResult]:
+        yield from _ingest(
+            context,
+            asset_name=name,
+            source=source,
+            fetch=getattr(source, fetch),
+            normalize=normalize,
+            mongo=mongo,
+        )
+
+    return _raw
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name=INGESTION_GROUP,
-    metadata={"partition_expr": "created_at"},
-    check_specs=_checks("raw_messages"),
-    kinds={"polars", "parquet"},
+raw_conversations = _raw_asset(
+    "raw_conversations",
+    "fetch_conversations",
+    normalize_conversations,
+    "Dify `conversations` rows created on the partition's UTC day, timestamps parsed.",
 )
-def raw_messages(
-    context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
-) -> Iterator[Output | AssetCheckResult]:
-    """Dify `messages` rows (one turn: user `query` + bot `answer`) created on the UTC day."""
-    yield from _ingest(
-        context,
-        asset_name="raw_messages",
-        source=source,
-        fetch=source.fetch_messages,
-        normalize=normalize_messages,
-        mongo=mongo,
-    )
+raw_messages = _raw_asset(
+    "raw_messages",
+    "fetch_messages",
+    normalize_messages,
+    "Dify `messages` rows (one turn: user `query` + bot `answer`) created on the UTC day.",
+)
