@@ -136,7 +136,10 @@ def list_page(
     query: ConversationQuery,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of conversations and the cursor of the next (None on the last page)."""
+    """One page of conversations and the cursor of the next (None on the last page).
+
+    The cursor is checked first, so a bad cursor is a 422 also over an empty range."""
+    after = decode_cursor(query, cursor) if cursor else None
     if rows.num_rows == 0:
         return [], None
     order_col = SORTS[query.sort]
@@ -147,10 +150,10 @@ def list_page(
         params.append(list(values))
     if query.has_error is not None:
         where.append("error_count > 0" if query.has_error else "error_count = 0")
-    if cursor:
+    if after is not None:
         op = "<" if query.descending else ">"
         where.append(f"({order_col}, conversation_id, date) {op} (?, ?, ?)")
-        params.extend(decode_cursor(query, cursor))
+        params.extend(after)
     direction = "DESC" if query.descending else "ASC"
     present = set(rows.column_names)
     columns = ", ".join(c for c in LIST_COLUMNS if c in present)
