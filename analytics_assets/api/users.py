@@ -234,7 +234,7 @@ def delete_user(
     if raw_messages is not None:
         message_ids.update(raw_messages["id"].drop_nulls().to_list())
     texts = sorted(_texts(raw_messages)) if raw_messages is not None else []
-    removed: dict[str, int] = {}
+    removed: dict[str, dict[str, int]] = {"lake": {}, "mongodb": {}}
     for asset, frame in rows.items():
         files = frame["_file"].unique().to_list()
         if asset in USER_KEYED_ASSETS:
@@ -243,17 +243,17 @@ def delete_user(
             column, values = RAW_USER_COLUMN, raw_ids
         else:
             column, values = "message_id", frame["message_id"].to_list()
-        removed[f"lake.{asset}"] = _rewrite_without(lake, files, column, values)
+        removed["lake"][asset] = _rewrite_without(lake, files, column, values)
     db = mongo.db()
     for name, flt in _mongo_filters(user_key, conversation_ids, sorted(message_ids)).items():
-        removed[f"mongodb.{name}"] = db[name].delete_many(flt).deleted_count
+        removed["mongodb"][name] = db[name].delete_many(flt).deleted_count
     cache = 0
     for start in range(0, len(texts), 500):
         chunk = texts[start : start + 500]
         cache += (
             db[CONVERSATION_TRANSLATIONS].delete_many({"original": {"$in": chunk}}).deleted_count
         )
-    removed[f"mongodb.{CONVERSATION_TRANSLATIONS}"] = cache
+    removed["mongodb"][CONVERSATION_TRANSLATIONS] = cache
     doc = deletions.record(user_key, removed, requested_by)
     return {
         "user_key": user_key,
