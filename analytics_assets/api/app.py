@@ -35,8 +35,9 @@ from analytics_assets.api.conversations import (
     CursorError,
     list_page,
     plain,
+    selected,
 )
-from analytics_assets.api.lake import Lake, PartitionCache, days_between
+from analytics_assets.api.lake import Lake, PartitionCache, ResultCache, days_between
 from analytics_assets.api.metrics import (
     DIMENSIONS,
     FILTERS,
@@ -166,6 +167,7 @@ def create_app(
     mongo = mongo or build_mongo()
     lake = Lake(io)
     store = Store(lake, mongo, PartitionCache(settings.api_cache_max_rows), settings.pseudonym_key)
+    results = ResultCache(max_entries=256, max_rows=settings.api_cache_max_rows)
     ApiKeysRepository(mongo.db()).ensure_indexes()
     verifier = KeyVerifier(lambda: ApiKeysRepository(mongo.db()))
 
@@ -327,7 +329,7 @@ def create_app(
             log.warning("health: MongoDB unreachable: %s", type(exc).__name__)
             out["mongodb"] = {"reachable": False}
             out["status"] = "degraded"
-        out["cache"] = store.cache.stats()
+        out["cache"] = {"partitions": store.cache.stats(), "results": results.stats()}
         return JSONResponse(out, status_code=200 if out["status"] == "ok" else 503)
 
     # -- conversations -------------------------------------------------------------------
@@ -376,8 +378,11 @@ def create_app(
             filters=filters,
             has_error=has_error,
         )
-        rows, days = store.conversations(range_days(frm, end))
-        items, next_cursor = list_page(lake.connection(), rows, query, cursor)
+        rows, days, identity = store.conversations(range_days(frm, end))
+        ordered = results.get(
+            ("conversations", query.digest(), identity), lambda: selected(rows(), query)
+        )
+        items, next_cursor = list_page(ordered, query, cursor)
         return {"data": items, "next_cursor": next_cursor, "count": len(items), "partitions": days}
 
     @app.get("/v1/conversations/{conversation_id}", tags=["conversations"])
@@ -444,8 +449,11 @@ def create_app(
             filters=filters,
             has_error=has_error,
         )
-        facts, days = store.facts(range_days(frm, end))
-        data = run_query(lake.connection(), facts, query)
+        facts, days, identity = store.facts(range_days(frm, end))
+        data = results.get(
+            ("metrics", repr(query), identity),
+            lambda: run_query(lake.connection(), facts(), query),
+        )
         return {
             "query": {
                 "measures": list(chosen),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
+import polars as pl
 import pyarrow as pa
 
 # sort name → column (all non-null in conversation_analytics).
@@ -52,16 +52,24 @@ LIST_COLUMNS = (
     "sentiment_trend",
     "languages",
 )
-# filter name → SQL condition on one value list (`?` = the list parameter).
-FILTER_SQL: dict[str, str] = {
-    "app": "app_id IN (SELECT unnest(?))",
-    "model": "list_has_any(model_ids, ?)",
-    "language": "list_has_any(languages, ?)",
-    "topic": "dominant_topic IN (SELECT unnest(?))",
-    "intent": "dominant_intent IN (SELECT unnest(?))",
-    "sentiment": "sentiment_end IN (SELECT unnest(?))",
-    "user_key": "user_key IN (SELECT unnest(?))",
-}
+
+
+# filter name → Polars condition on one value list (list columns match any of their values).
+def _filter_expr(name: str, values: list[str]) -> pl.Expr:
+    column = {
+        "app": "app_id",
+        "topic": "dominant_topic",
+        "intent": "dominant_intent",
+        "sentiment": "sentiment_end",
+        "user_key": "user_key",
+    }.get(name)
+    if column is not None:
+        return pl.col(column).is_in(values)
+    list_column = {"model": "model_ids", "language": "languages"}[name]
+    return pl.col(list_column).list.eval(pl.element().is_in(values)).list.any().fill_null(False)
+
+
+FILTERS = ("app", "model", "language", "topic", "intent", "sentiment", "user_key")
 
 
 class CursorError(ValueError):
@@ -130,45 +138,60 @@ def decode_cursor(query: ConversationQuery, cursor: str) -> list[Any]:
         raise CursorError("cursor is not one this API issued") from exc
 
 
-def list_page(
-    con: duckdb.DuckDBPyConnection,
-    rows: pa.Table,
-    query: ConversationQuery,
-    cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of conversations and the cursor of the next (None on the last page).
+def selected(rows: pa.Table, query: ConversationQuery) -> pl.DataFrame:
+    """The rows of `query` (range, filters) in its order: what every page of it slices.
 
-    The cursor is checked first, so a bad cursor is a 422 also over an empty range."""
-    after = decode_cursor(query, cursor) if cursor else None
-    if rows.num_rows == 0:
-        return [], None
-    order_col = SORTS[query.sort]
-    where = ["last_message_at >= ?", "first_message_at < ?"]
-    params: list[Any] = [query.start, query.end]
-    for name, values in query.filters.items():
-        where.append(FILTER_SQL[name])
-        params.append(list(values))
+    Built once per query and partition identity (the app caches it), so following a cursor
+    is one vectorized comparison and a slice, not a new scan and sort."""
+    frame = pl.from_arrow(rows) if rows.num_rows else pl.DataFrame()
+    if frame.is_empty():
+        return frame
+    conditions = [
+        pl.col("last_message_at") >= query.start,
+        pl.col("first_message_at") < query.end,
+    ]
+    conditions += [_filter_expr(name, list(values)) for name, values in query.filters.items()]
     if query.has_error is not None:
-        where.append("error_count > 0" if query.has_error else "error_count = 0")
-    if after is not None:
-        op = "<" if query.descending else ">"
-        where.append(f"({order_col}, conversation_id, date) {op} (?, ?, ?)")
-        params.extend(after)
-    direction = "DESC" if query.descending else "ASC"
-    present = set(rows.column_names)
-    columns = ", ".join(c for c in LIST_COLUMNS if c in present)
-    sql = (
-        f"SELECT {columns} FROM conversations WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_col} {direction}, conversation_id {direction}, date {direction} "
-        f"LIMIT {query.limit + 1}"
+        errors = pl.col("error_count") > 0
+        conditions.append(errors if query.has_error else ~errors)
+    order = [SORTS[query.sort], "conversation_id", "date"]
+    columns = [c for c in LIST_COLUMNS if c in frame.columns]
+    return (
+        frame.filter(pl.all_horizontal(conditions))
+        .select(columns)
+        .sort(order, descending=query.descending, nulls_last=True)
     )
-    con.register("conversations", rows)
-    try:
-        result = con.execute(sql, params)
-        names = [d[0] for d in result.description]
-        fetched = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
-    finally:
-        con.unregister("conversations")
+
+
+def list_page(
+    frame: pl.DataFrame, query: ConversationQuery, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of `selected` rows after `cursor`, and the cursor of the next (None on the last
+    page). The cursor is checked first, so a bad cursor is a 422 also over an empty range."""
+    after = decode_cursor(query, cursor) if cursor else None
+    if frame.is_empty():
+        return [], None
+    if after is not None:
+        value, conversation_id, day = after
+        col = pl.col(SORTS[query.sort])
+        if query.descending:
+            later = (col < value) | (
+                (col == value)
+                & (
+                    (pl.col("conversation_id") < conversation_id)
+                    | ((pl.col("conversation_id") == conversation_id) & (pl.col("date") < day))
+                )
+            )
+        else:
+            later = (col > value) | (
+                (col == value)
+                & (
+                    (pl.col("conversation_id") > conversation_id)
+                    | ((pl.col("conversation_id") == conversation_id) & (pl.col("date") > day))
+                )
+            )
+        frame = frame.filter(later)
+    fetched = frame.head(query.limit + 1).to_dicts()
     page = fetched[: query.limit]
     next_cursor = encode_cursor(query, page[-1]) if len(fetched) > query.limit else None
     return [{k: _plain(v) for k, v in r.items()} for r in page], next_cursor

@@ -206,3 +206,51 @@ class PartitionCache:
                 "hits": self.hits,
                 "misses": self.misses,
             }
+
+
+class ResultCache:
+    """Answers of recent queries, keyed on the query and the identity of every partition file
+    (and the deletion list) it read: a re-materialized partition or a deletion changes the key,
+    so a stale answer is never served. Bounded by entries and by rows (a cached frame weighs its
+    height, any other answer 1); least recently used entries go first; 0 rows: off."""
+
+    def __init__(self, max_entries: int = 256, max_rows: int = 20_000_000) -> None:
+        self.max_entries = max_entries
+        self.max_rows = max_rows
+        self._lock = threading.Lock()
+        self._items: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
+        self._rows = 0
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _weight(value: Any) -> int:
+        return max(1, int(getattr(value, "height", 1)))
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[1]
+        value = compute()
+        weight = self._weight(value)
+        with self._lock:
+            self.misses += 1
+            if self.max_rows > 0 and weight <= self.max_rows and key not in self._items:
+                self._items[key] = (weight, value)
+                self._rows += weight
+                while len(self._items) > self.max_entries or self._rows > self.max_rows:
+                    _, (evicted, _) = self._items.popitem(last=False)
+                    self._rows -= evicted
+        return value
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "entries": len(self._items),
+                "rows": self._rows,
+                "hits": self.hits,
+                "misses": self.misses,
+            }

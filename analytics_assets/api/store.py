@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import polars as pl
@@ -120,13 +120,16 @@ class Store:
 
     # -- tables ----------------------------------------------------------------------------
 
-    def facts(self, days: Sequence[str]) -> tuple[pa.Table, list[str]]:
-        """The facts of `days` (those with stored raw messages) and the days found."""
+    def facts(self, days: Sequence[str]) -> tuple[Callable[[], pa.Table], list[str], tuple]:
+        """The facts of `days` (those with stored raw messages) as a function that assembles
+        them, the days found, and the identity of everything they are built from: a cached
+        answer for that identity needs no table at all."""
         deleted = self.deleted()
         tag = self._deleted_tag(deleted)
         raw = self.lake.partitions("raw_messages", days)
         labels = self.lake.partitions("categorized_messages", days)
-        tables = []
+        builds = []
+        identity: list = [tag]
         for day, part in raw.items():
             label_part = labels.get(day)
             fingerprint = (
@@ -145,15 +148,22 @@ class Store:
                 facts = build_facts(raw_frame, label_frame, self.pseudonym_key, deleted)
                 return facts.to_arrow()
 
-            tables.append(self.cache.get("facts", day, fingerprint, build))
-        return _concat(tables, FACT_SCHEMA), list(raw)
+            identity.append((day, fingerprint[:2]))
+            builds.append((day, fingerprint, build))
 
-    def conversations(self, days: Sequence[str]) -> tuple[pa.Table, list[str]]:
-        """`conversation_analytics` rows of `days` (without deleted users)."""
+        def table() -> pa.Table:
+            parts = [self.cache.get("facts", day, fp, build) for day, fp, build in builds]
+            return _concat(parts, FACT_SCHEMA)
+
+        return table, list(raw), tuple(identity)
+
+    def conversations(self, days: Sequence[str]) -> tuple[Callable[[], pa.Table], list[str], tuple]:
+        """`conversation_analytics` rows of `days` (without deleted users) as a function that
+        assembles them, the days found and their identity (for the result cache)."""
         deleted = self.deleted()
         tag = self._deleted_tag(deleted)
         parts = self.lake.partitions(CONVERSATION_ASSET, days)
-        tables = []
+        builds = []
         for day, part in parts.items():
 
             def build(part=part) -> pa.Table:
@@ -163,8 +173,14 @@ class Store:
                     pl.col("first_message_at", "last_message_at").dt.replace_time_zone(None)
                 ).to_arrow()
 
-            tables.append(self.cache.get("conversations", day, (part.fingerprint, tag), build))
-        return _concat(tables, None), list(parts)
+            builds.append((day, (part.fingerprint, tag), build))
+        identity = (tag, *((day, part.fingerprint) for day, part in parts.items()))
+
+        def table() -> pa.Table:
+            found = [self.cache.get("conversations", day, fp, build) for day, fp, build in builds]
+            return _concat(found, None)
+
+        return table, list(parts), identity
 
 
 FACT_SCHEMA = build_facts(pl.DataFrame(), None, "schema", frozenset()).to_arrow().schema
