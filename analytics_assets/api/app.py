@@ -174,8 +174,8 @@ def create_app(
     async def reject_unknown_params(request: Request) -> None:
         route = request.scope.get("route")
         dependant = getattr(route, "dependant", None)
-        if dependant is None:
-            return
+        if dependant is None or not getattr(route, "path", "").startswith("/v1/"):
+            return  # the dashboard's pages read their own parameters
         allowed = _query_names(dependant)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
@@ -297,6 +297,34 @@ def create_app(
             "internal error; see the server log under this request id",
         )
 
+    # -- the queries behind the endpoints and the dashboard (one implementation each) ------
+
+    def metrics_query(query: MetricsQuery) -> tuple[list[dict[str, Any]], list[str]]:
+        """Rows of a metrics query and the days read; cached on the partitions' identity."""
+        facts, days, identity = store.facts(range_days(query.start, query.end))
+        data = results.get(
+            ("metrics", repr(query), identity),
+            lambda: run_query(lake.connection(), facts(), query),
+        )
+        return data, days
+
+    def conversation_page(
+        query: ConversationQuery, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None, list[str]]:
+        """One page of conversations, the next cursor and the days read."""
+        rows, days, identity = store.conversations(range_days(query.start, query.end))
+        ordered = results.get(
+            ("conversations", query.digest(), identity), lambda: selected(rows(), query)
+        )
+        items, next_cursor = list_page(ordered, query, cursor)
+        return items, next_cursor, days
+
+    def one_conversation(conversation_id: str) -> dict[str, Any] | None:
+        found = conversation_turns(lake, mongo, conversation_id)
+        if found is None or found.get("user_key") in store.deleted():
+            return None
+        return plain(found)
+
     def read_key(request: Request) -> ApiKey:
         return verifier.require(request, "read")
 
@@ -378,11 +406,7 @@ def create_app(
             filters=filters,
             has_error=has_error,
         )
-        rows, days, identity = store.conversations(range_days(frm, end))
-        ordered = results.get(
-            ("conversations", query.digest(), identity), lambda: selected(rows(), query)
-        )
-        items, next_cursor = list_page(ordered, query, cursor)
+        items, next_cursor, days = conversation_page(query, cursor)
         return {"data": items, "next_cursor": next_cursor, "count": len(items), "partitions": days}
 
     @app.get("/v1/conversations/{conversation_id}", tags=["conversations"])
@@ -393,10 +417,10 @@ def create_app(
         ],
     ) -> dict[str, Any]:
         """One conversation's turns with labels, translation, latency, tokens, cost, error."""
-        found = conversation_turns(lake, mongo, conversation_id)
-        if found is None or (found.get("user_key") in store.deleted()):
+        found = one_conversation(conversation_id)
+        if found is None:
             raise ApiError(404, "not_found", "no such conversation")
-        return plain(found)
+        return found
 
     # -- metrics -------------------------------------------------------------------------
 
@@ -449,11 +473,7 @@ def create_app(
             filters=filters,
             has_error=has_error,
         )
-        facts, days, identity = store.facts(range_days(frm, end))
-        data = results.get(
-            ("metrics", repr(query), identity),
-            lambda: run_query(lake.connection(), facts(), query),
-        )
+        data, days = metrics_query(query)
         return {
             "query": {
                 "measures": list(chosen),
@@ -544,5 +564,12 @@ def create_app(
             data.append(item)
         return {"data": data, "count": len(data)}
 
-    dashboard.mount(app, verifier, settings)
+    dashboard.mount(
+        app,
+        verifier,
+        settings,
+        query=lambda q: metrics_query(q)[0],
+        conversation_page=lambda q, c: conversation_page(q, c)[:2],
+        conversation=one_conversation,
+    )
     return app
