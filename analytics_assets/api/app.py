@@ -15,6 +15,7 @@ rules live here:
 * CORS is off unless `API_CORS_ORIGINS` names origins.
 """
 
+import json
 import logging
 import re
 import time
@@ -24,7 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from analytics_assets.api import dashboard
@@ -82,6 +83,11 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def _json(value: Any) -> bytes:
+    """Compact JSON of an answer (NaN as null, like the encoder FastAPI would use)."""
+    return json.dumps(plain(value), separators=(",", ":"), allow_nan=False).encode()
 
 
 def _error(request: Request, status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -299,14 +305,14 @@ def create_app(
 
     # -- the queries behind the endpoints and the dashboard (one implementation each) ------
 
-    def metrics_query(query: MetricsQuery) -> tuple[list[dict[str, Any]], list[str]]:
-        """Rows of a metrics query and the days read; cached on the partitions' identity."""
+    def metrics_query(query: MetricsQuery) -> tuple[list[dict[str, Any]], list[str], tuple]:
+        """Rows of a metrics query, the days read and their identity; cached on it."""
         facts, days, identity = store.facts(range_days(query.start, query.end))
         data = results.get(
             ("metrics", repr(query), identity),
             lambda: run_query(lake.connection(), facts(), query),
         )
-        return data, days
+        return data, days, identity
 
     def conversation_page(
         query: ConversationQuery, cursor: str | None
@@ -407,7 +413,8 @@ def create_app(
             has_error=has_error,
         )
         items, next_cursor, days = conversation_page(query, cursor)
-        return {"data": items, "next_cursor": next_cursor, "count": len(items), "partitions": days}
+        body = {"data": items, "next_cursor": next_cursor, "count": len(items), "partitions": days}
+        return Response(_json(body), media_type="application/json")
 
     @app.get("/v1/conversations/{conversation_id}", tags=["conversations"])
     def conversation(
@@ -473,8 +480,8 @@ def create_app(
             filters=filters,
             has_error=has_error,
         )
-        data, days = metrics_query(query)
-        return {
+        data, days, identity = metrics_query(query)
+        answer = {
             "query": {
                 "measures": list(chosen),
                 "dimensions": list(dims),
@@ -487,6 +494,9 @@ def create_app(
             "data": data,
             "partitions": days,
         }
+        # Serialized once per answer and kept with it: a repeated query skips the encoder.
+        content = results.get(("metrics-json", repr(query), identity), lambda: _json(answer))
+        return Response(content, media_type="application/json")
 
     # -- reports, users, errors ----------------------------------------------------------
 
