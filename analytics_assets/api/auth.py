@@ -50,6 +50,7 @@ class KeyVerifier:
         self._repo_factory = repo_factory
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[float, ApiKey | None]] = {}
+        self._refreshing: set[str] = set()
 
     def repo(self) -> ApiKeysRepository:
         return self._repo_factory()
@@ -59,13 +60,20 @@ class KeyVerifier:
         now = time.monotonic()
         with self._lock:
             hit = self._seen.get(tag)
-            if hit is not None and now - hit[0] < VERIFY_TTL_S:
+            if hit is not None and (now - hit[0] < VERIFY_TTL_S or tag in self._refreshing):
+                # Fresh, or another request is re-checking this key right now: a burst at
+                # expiry costs one lookup (a revocation shows within VERIFY_TTL_S + one lookup).
                 return hit[1]
-        found = self.repo().verify(key)
+            self._refreshing.add(tag)
+        try:
+            found = self.repo().verify(key)
+        finally:
+            with self._lock:
+                self._refreshing.discard(tag)
         with self._lock:
             if len(self._seen) > 10_000:
                 self._seen.clear()
-            self._seen[tag] = (now, found)
+            self._seen[tag] = (time.monotonic(), found)
         return found
 
     def forget(self) -> None:

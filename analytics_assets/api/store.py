@@ -95,16 +95,24 @@ class Store:
         self.pseudonym_key = pseudonym_key
         self._deleted: tuple[float, frozenset[str]] = (0.0, frozenset())
         self._deleted_lock = threading.Lock()
+        self._refreshing = False
 
     # -- deletion list ---------------------------------------------------------------------
 
     def deleted(self) -> frozenset[str]:
-        """The deletion list, re-read at most every `DELETED_TTL_S` seconds."""
+        """The deletion list, re-read at most every `DELETED_TTL_S` seconds by one request at a
+        time: the others keep the last list meanwhile (unless a deletion here emptied it), so
+        a burst of requests at expiry does not queue on MongoDB."""
         with self._deleted_lock:
             at, keys = self._deleted
-            if time.monotonic() - at < DELETED_TTL_S:
+            if time.monotonic() - at < DELETED_TTL_S or (self._refreshing and at > 0):
                 return keys
-        keys = DeletedUsersRepository(self.mongo.db()).keys()
+            self._refreshing = True
+        try:
+            keys = DeletedUsersRepository(self.mongo.db()).keys()
+        finally:
+            with self._deleted_lock:
+                self._refreshing = False
         with self._deleted_lock:
             self._deleted = (time.monotonic(), keys)
         return keys
