@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster
 ANALYTICS_INSTANCE ?= local
 INSTANCE_FILE := $(if $(filter postgres,$(ANALYTICS_INSTANCE)),deploy/dagster.postgres.yaml,$(if $(filter local,$(ANALYTICS_INSTANCE)),dagster.yaml,$(error ANALYTICS_INSTANCE must be local or postgres, got '$(ANALYTICS_INSTANCE)')))
 
-.PHONY: install run test ui lint lock stop clean worker instance
+.PHONY: install run test ui api lint lock stop clean worker instance
 
 # uv is installed from PyPI when missing; then exactly the locked versions go into .venv.
 $(STAMP): requirements.txt pyproject.toml
@@ -35,6 +35,10 @@ test: install instance
 
 ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The HTTP API and dashboard on the same lake and MongoDB as `make run` (docs/api.md).
+api: install instance
+	$(BIN)/analytics-assets serve
 
 lint: install
 	$(BIN)/ruff check analytics_assets analytics_assets_tests benchmarks

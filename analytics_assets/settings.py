@@ -142,6 +142,18 @@ class Settings(BaseSettings):
     # 0: one worker process per core.
     celery_worker_concurrency: int = Field(0, ge=0, validation_alias="CELERY_WORKER_CONCURRENCY")
 
+    # --- HTTP API and dashboard (analytics_assets/api/, docs/api.md) -------------------------
+    api_host: str = Field("127.0.0.1", validation_alias="API_HOST")
+    api_port: int = Field(8000, ge=1, le=65535, validation_alias="API_PORT")
+    # Comma-separated browser origins allowed to call the API; empty: CORS off.
+    api_cors_origins_raw: str = Field("", validation_alias="API_CORS_ORIGINS")
+    # Longest from/to range one request may ask for, in days.
+    api_max_range_days: int = Field(400, ge=1, le=3660, validation_alias="API_MAX_RANGE_DAYS")
+    # Rows of prepared lake partitions kept in memory (keyed on each file's identity); 0: off.
+    api_cache_max_rows: int = Field(20_000_000, ge=0, validation_alias="API_CACHE_MAX_ROWS")
+    # Mark the dashboard's login cookie `Secure` (serve over HTTPS when true).
+    api_cookie_secure: bool = Field(False, validation_alias="API_COOKIE_SECURE")
+
     def queue(self, name: str) -> str:
         """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
         return f"{self.celery_queue_prefix}{name}"
@@ -174,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def language_detection_codes(self) -> tuple[str, ...]:
         return tuple(code.lower() for code in _csv(self.language_detection_languages))
+
+    @property
+    def api_cors_origins(self) -> tuple[str, ...]:
+        return _csv(self.api_cors_origins_raw)
 
     @property
     def retry_skip_stages(self) -> tuple[str, ...]:

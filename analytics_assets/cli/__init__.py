@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "analytics_assets.cli.errors",
     "analytics_assets.cli.fit",
     "analytics_assets.cli.worker",
+    "analytics_assets.cli.serve",
+    "analytics_assets.cli.api_key",
 ]
 
 

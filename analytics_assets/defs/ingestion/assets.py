@@ -26,8 +26,10 @@ from analytics_assets.defs.ingestion.normalize import (
     normalize_conversations,
     normalize_messages,
 )
+from analytics_assets.deletions import deleted_user_keys, drop_deleted_users
 from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS, day_window
+from analytics_assets.settings import get_settings
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.storage.mongo import MongoResource
 
@@ -40,7 +42,8 @@ def _checks(asset_name: str) -> list[AssetCheckSpec]:
         AssetCheckSpec(
             "rows_reconcile_with_source",
             asset=asset_name,
-            description="Stored rows + rejected rows = rows the source returned.",
+            description="Stored + rejected + withheld (deleted users) rows = rows the source "
+            "returned.",
         ),
     ]
 
@@ -59,21 +62,26 @@ def _ingest(
     source_rows = 0
     per_day: list[dict[str, object]] = []
     repo = mongo.errors()
+    # Users deleted through the API stay out of every later ingestion (analytics_assets.deletions).
+    deleted = deleted_user_keys(mongo)
+    pseudonym_key = get_settings().pseudonym_key
+    withheld = 0
     for key in context.partition_keys:
         window = day_window(key)
         wire = fetch(*window)
         result = normalize(wire, asset=asset_name, partition=key, window=window)
         # Recording (even an empty set) resolves errors of earlier runs that no longer occur.
         repo.record_partition(asset_name, key, result.errors)
-        frames.append(result.rows)
+        kept, dropped = drop_deleted_users(result.rows, deleted, pseudonym_key)
+        withheld += dropped
+        frames.append(kept)
         errors.append(result.errors)
         source_rows += result.source_rows
-        per_day.append(
-            {"partition": key, "rows": result.rows.height, "rejected": result.errors.height}
-        )
+        per_day.append({"partition": key, "rows": kept.height, "rejected": result.errors.height})
         context.log.info(
-            f"{asset_name} {key}: {result.rows.height} rows, {result.errors.height} rejected "
+            f"{asset_name} {key}: {kept.height} rows, {result.errors.height} rejected "
             f"{result.error_counts or ''}"
+            + (f", {dropped} of deleted users withheld" if dropped else "")
         )
 
     rows = pl.concat(frames, how="vertical")
@@ -86,6 +94,7 @@ def _ingest(
         metadata={
             "source_rows": source_rows,
             "error_count": rejected.height,
+            "deleted_user_rows_withheld": withheld,
             "errors_by_reason": MetadataValue.md(
                 markdown_table(["reason", "rows"], ([r["reason"], r["len"]] for r in by_reason))
                 if by_reason
@@ -111,9 +120,14 @@ def _ingest(
     yield AssetCheckResult(
         check_name="rows_reconcile_with_source",
         asset_key=asset_name,
-        passed=rows.height + rejected.height == source_rows,
+        passed=rows.height + rejected.height + withheld == source_rows,
         severity=AssetCheckSeverity.ERROR,
-        metadata={"stored": rows.height, "rejected": rejected.height, "source": source_rows},
+        metadata={
+            "stored": rows.height,
+            "rejected": rejected.height,
+            "withheld_deleted_users": withheld,
+            "source": source_rows,
+        },
     )
 
 
