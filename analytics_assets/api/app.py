@@ -53,7 +53,6 @@ from analytics_assets.api.metrics import (
 from analytics_assets.api.store import Store
 from analytics_assets.api.turns import conversation_turns
 from analytics_assets.api.users import delete_user, export_user, user_profile
-from analytics_assets.cli.errors import build_mongo
 from analytics_assets.cli.report import parse_period
 from analytics_assets.resources import build_io_manager
 from analytics_assets.settings import Settings, get_settings
@@ -170,7 +169,7 @@ def create_app(
     settings = settings or get_settings()
     io = io or build_io_manager(settings)
     # The URI's value itself: outside a Dagster run an EnvVar field is not resolved.
-    mongo = mongo or build_mongo()
+    mongo = mongo or MongoResource.from_settings(outside_dagster=True)
     lake = Lake(io)
     store = Store(lake, mongo, PartitionCache(settings.api_cache_max_rows), settings.pseudonym_key)
     results = ResultCache(max_entries=256, max_rows=settings.api_cache_max_rows)

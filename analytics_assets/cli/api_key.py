@@ -17,10 +17,10 @@ from analytics_assets.storage.mongo.api_keys import SCOPES
 
 
 def _repo():
-    from analytics_assets.cli.errors import build_mongo
+    from analytics_assets.storage.mongo import MongoResource
     from analytics_assets.storage.mongo.api_keys import ApiKeysRepository
 
-    repo = ApiKeysRepository(build_mongo().db())
+    repo = ApiKeysRepository(MongoResource.from_settings(outside_dagster=True).db())
     repo.ensure_indexes()
     return repo
 

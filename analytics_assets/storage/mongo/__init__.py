@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "MongoResource": "client",
     "close_clients": "client",
-    "ReportsRepository": "analytics",
-    "report_id": "analytics",
+    "ReportsRepository": "reports",
+    "report_id": "reports",
     "Repository": "base",
     "WriteCounts": "base",
     "SPECS": "collections",
