@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     # 0: one worker process per core.
     celery_worker_concurrency: int = Field(0, ge=0, validation_alias="CELERY_WORKER_CONCURRENCY")
 
+    # --- command line outside `make` (issue 18) ----------------------------------------------
+    # Empty: `./.dagster` in the working directory, as `make` sets it (cli/instance.py).
+    dagster_home: str = Field("", validation_alias="DAGSTER_HOME")
+
     def queue(self, name: str) -> str:
         """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
         return f"{self.celery_queue_prefix}{name}"
