@@ -25,6 +25,7 @@ from analytics_assets.defs.ingestion.normalize import (
     normalize_conversations,
     normalize_messages,
 )
+from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS, day_window
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.storage.mongo import MongoResource
@@ -85,18 +86,15 @@ def _ingest(
             "source_rows": source_rows,
             "error_count": rejected.height,
             "errors_by_reason": MetadataValue.md(
-                "\n".join(
-                    ["| reason | rows |", "|---|---|"]
-                    + [f"| {r['reason']} | {r['len']} |" for r in by_reason]
-                )
+                markdown_table(["reason", "rows"], ([r["reason"], r["len"]] for r in by_reason))
                 if by_reason
                 else "no rejected rows"
             ),
             "rejected_ids": MetadataValue.json(rejected["record_id"].head(50).to_list()),
             "per_partition": MetadataValue.md(
-                "| partition | rows | rejected |\n|---|---|---|\n"
-                + "\n".join(
-                    f"| {d['partition']} | {d['rows']} | {d['rejected']} |" for d in per_day
+                markdown_table(
+                    ["partition", "rows", "rejected"],
+                    ([d["partition"], d["rows"], d["rejected"]] for d in per_day),
                 )
             ),
             "source": source.source_name,
