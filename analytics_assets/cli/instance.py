@@ -10,7 +10,6 @@ used as it is: its `dagster.yaml` belongs to whoever set it.
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
 from pathlib import Path
 
@@ -26,8 +25,8 @@ def ensure_dagster_home(settings: Settings, cwd: Path | None = None) -> Path:
     """The instance folder to use, created with its instance file when `DAGSTER_HOME` is unset.
 
     Unset: `<cwd>/.dagster`, with the committed file for `ANALYTICS_INSTANCE` copied in when
-    missing or different (as `make instance` does), and exported so that Dagster and every
-    process it starts find it.
+    missing or different (as `make instance` does). The caller opens the instance from this
+    folder (`DagsterInstance.from_config`), so nothing depends on the environment variable.
     """
     if settings.dagster_home:
         return Path(settings.dagster_home)
@@ -37,6 +36,4 @@ def ensure_dagster_home(settings: Settings, cwd: Path | None = None) -> Path:
     target = home / "dagster.yaml"
     if source.exists() and not (target.exists() and filecmp.cmp(source, target, shallow=False)):
         shutil.copyfile(source, target)
-    # Written, not read (settings.py is the only reader): Dagster reads DAGSTER_HOME itself.
-    os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from dagster import (
     AssetKey,
     DagsterInstance,
+    DagsterInvalidConfigError,
     DailyPartitionsDefinition,
     MonthlyPartitionsDefinition,
     WeeklyPartitionsDefinition,
 )
-from dagster._core.errors import DagsterInvalidConfigError
 
 from analytics_assets.cli.failures import RunOutcome, describe_failure, step_failures
 from analytics_assets.cli.instance import ensure_dagster_home
@@ -208,10 +208,10 @@ def handle(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         return _usage_error(str(exc))
-    ensure_dagster_home(settings)
+    home = ensure_dagster_home(settings)
     from analytics_assets.definitions import defs
 
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.from_config(str(home))
     groups = _assets_by_partitioning(defs)
     print(
         f"analytics-assets run: source={settings.source} days={plan.days[0]}..{plan.days[-1]} "

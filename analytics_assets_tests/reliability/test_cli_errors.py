@@ -52,16 +52,14 @@ def test_dagster_home_that_is_set_is_left_alone(tmp_path: Path) -> None:
     assert not home.exists()  # not created, nothing copied in
 
 
-def test_unset_dagster_home_gets_the_chosen_instance_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    home = ensure_dagster_home(Settings(ANALYTICS_INSTANCE="postgres"), cwd=tmp_path)
+def test_unset_dagster_home_gets_the_chosen_instance_file(tmp_path: Path) -> None:
+    home = ensure_dagster_home(
+        Settings(DAGSTER_HOME="", ANALYTICS_INSTANCE="postgres"), cwd=tmp_path
+    )
     assert home == tmp_path / ".dagster"
     assert (home / "dagster.yaml").read_bytes() == INSTANCE_FILES["postgres"].read_bytes()
     # Switching back re-copies (as `make instance` does when the files differ).
-    monkeypatch.delenv("DAGSTER_HOME")  # the first call exported it
-    ensure_dagster_home(Settings(ANALYTICS_INSTANCE="local"), cwd=tmp_path)
+    ensure_dagster_home(Settings(DAGSTER_HOME="", ANALYTICS_INSTANCE="local"), cwd=tmp_path)
     assert (home / "dagster.yaml").read_bytes() == INSTANCE_FILES["local"].read_bytes()
 
 
