@@ -132,3 +132,6 @@ def test_nocodb_outage_is_one_paragraph_and_the_trace_is_in_the_event_log(
         assert failures
         stacks = [e.dagster_event.step_failure_data.error.to_string() for e in failures]
         assert any("Traceback" in s or 'File "' in s for s in stacks)
+    # The token is in no event, tag or config the instance stored.
+    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    assert token.encode() not in stored
