@@ -199,7 +199,10 @@ def _usage_error(message: str) -> int:
 def handle(args: argparse.Namespace) -> int:
     settings = get_settings()
     try:
-        today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+        # `--today ""` is a mistake, not "today": only an absent option means the clock.
+        today = (
+            date.fromisoformat(args.today) if args.today is not None else datetime.now(UTC).date()
+        )
     except ValueError as exc:
         return _usage_error(f"--today {args.today!r} is not a date (YYYY-MM-DD): {exc}")
     try:

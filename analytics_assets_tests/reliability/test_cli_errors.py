@@ -29,6 +29,7 @@ from analytics_assets_tests.reliability.cli_process import cli_env, run_cli
         (["run", "--days", "-3"], "--days"),
         (["run", "--today", "2026-02-30"], "2026-02-30"),
         (["run", "--today", "yesterday"], "yesterday"),
+        (["run", "--today", ""], "''"),
         (["run", "--today", "2025-01-01"], "no complete day"),
         (["errors", "--partition", "2026-99-01"], "2026-99-01"),
         (["errors", "--partition", "2026-02-30"], "2026-02-30"),
