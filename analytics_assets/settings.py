@@ -45,8 +45,9 @@ class Settings(BaseSettings):
     partitions_start: date = Field(date(2025, 1, 1), validation_alias="PARTITIONS_START_DATE")
     demo_seed: int = Field(42, validation_alias="DEMO_SEED")
     demo_messages_per_day: int = Field(2000, validation_alias="DEMO_MESSAGES_PER_DAY")
-    # Not a secret in the demo; production deployments must set their own key.
-    pseudonym_key: str = Field("analytics-assets-demo-key", validation_alias="PSEUDONYM_KEY")
+    # Empty: a random key generated on the first run and kept in ANALYTICS_DATA_DIR
+    # (privacy.pseudonym_key); never one built-in key shared by every installation.
+    pseudonym_key_configured: str = Field("", validation_alias="PSEUDONYM_KEY")
     mongodb_uri: str = Field("", validation_alias="MONGODB_URI")
     mongodb_database: str = Field("conversation_analytics", validation_alias="MONGODB_DATABASE")
     mongo_embedded_path: str = Field("", validation_alias="MONGO_EMBEDDED_PATH")
@@ -153,6 +154,9 @@ class Settings(BaseSettings):
     api_cache_max_rows: int = Field(20_000_000, ge=0, validation_alias="API_CACHE_MAX_ROWS")
     # Mark the dashboard's login cookie `Secure` (serve over HTTPS when true).
     api_cookie_secure: bool = Field(False, validation_alias="API_COOKIE_SECURE")
+    # --- command line outside `make` (issue 18) ----------------------------------------------
+    # Empty: `./.dagster` in the working directory, as `make` sets it (cli/instance.py).
+    dagster_home: str = Field("", validation_alias="DAGSTER_HOME")
 
     def queue(self, name: str) -> str:
         """A celery queue name with the deployment's prefix (lets deployments share a broker)."""
@@ -182,6 +186,13 @@ class Settings(BaseSettings):
         if not self.mongo_embedded_path:
             object.__setattr__(self, "mongo_embedded_path", str(self.data_dir / "mongo"))
         return self
+
+    @property
+    def pseudonym_key(self) -> str:
+        """`PSEUDONYM_KEY`, or this installation's generated key (read or made on first use)."""
+        from analytics_assets.privacy import pseudonym_key
+
+        return pseudonym_key(self.pseudonym_key_configured, self.data_dir)
 
     @property
     def language_detection_codes(self) -> tuple[str, ...]:

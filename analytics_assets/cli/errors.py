@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import MongoClient
@@ -30,6 +30,7 @@ from analytics_assets.storage.mongo.base import WRITE_ID
 from analytics_assets.storage.mongo.embedded import EmbeddedServerError
 
 EXIT_UNREACHABLE = 2
+EXIT_USAGE = 2
 
 TABLE_COLUMNS = (
     "last_seen",
@@ -236,7 +237,24 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+def partition_error(key: str | None) -> str | None:
+    """Why `--partition` is not a partition key (every key is a date, YYYY-MM-DD), or None."""
+    if key is None:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+            date.fromisoformat(key)
+            return None
+    except ValueError as exc:
+        return f"--partition {key!r} is not a date: {exc}"
+    return f"--partition {key!r} is not a partition key: use YYYY-MM-DD"
+
+
 def _run(args: argparse.Namespace) -> int:
+    bad = partition_error(args.partition)
+    if bad is not None:
+        print(f"analytics-assets errors: {bad}", file=sys.stderr)
+        return EXIT_USAGE
     mongo = MongoResource.from_settings(outside_dagster=True)
     where = (
         redact(mongo.uri) if mongo.uri else f"embedded server ({mongo.resolved_embedded_path()})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,18 +22,26 @@ from datetime import UTC, date, datetime, timedelta
 from dagster import (
     AssetKey,
     DagsterInstance,
+    DagsterInvalidConfigError,
     DailyPartitionsDefinition,
     MonthlyPartitionsDefinition,
     WeeklyPartitionsDefinition,
 )
 
+from analytics_assets.cli.failures import RunOutcome, describe_failure, step_failures
+from analytics_assets.cli.instance import ensure_dagster_home
 from analytics_assets.settings import get_settings
+
+EXIT_USAGE = 2
 
 # Dagster's run tags for a partition and a partition range (public names in its docs; the
 # constants themselves live in a private module).
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PARTITION_NAME_TAG = "dagster/partition"
+# Every step event, stack traces included, stays in the instance's event log (`make ui`); the
+# terminal gets the summary, which names what failed in one paragraph (cli/failures.py).
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass(frozen=True)
@@ -90,23 +99,33 @@ def _execute(
     instance: DagsterInstance,
     tags: dict[str, str],
     partition_key: str | None = None,
-) -> tuple[bool, float]:
+) -> RunOutcome:
     job = defs.resolve_implicit_job_def_def_for_assets(keys)
     started = time.perf_counter()
-    if get_settings().executor == "celery":
-        success = _execute_on_workers(job.name, keys, instance, tags, partition_key)
-        return success, time.perf_counter() - started
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=keys,
-        partition_key=partition_key,
-        tags=tags,
-        raise_on_error=False,
-        # Step-by-step DEBUG events stay in the instance (see `make ui`); the terminal gets
-        # warnings, errors and the summary below.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
-    return result.success, time.perf_counter() - started
+    try:
+        if get_settings().executor == "celery":
+            success, run_id = _execute_on_workers(job.name, keys, instance, tags, partition_key)
+        else:
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=keys,
+                partition_key=partition_key,
+                tags=tags,
+                raise_on_error=False,
+                run_config=QUIET_CONSOLE,
+            )
+            success, run_id = result.success, result.run_id
+    except DagsterInvalidConfigError as exc:
+        # Raised before a run exists (e.g. an EnvVar of a resource is not set): no event log
+        # to point at, so the first line of Dagster's message is the whole story.
+        return RunOutcome(False, time.perf_counter() - started, None, config_error=_first(exc))
+    return RunOutcome(success, time.perf_counter() - started, run_id)
+
+
+def _first(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = next((line for line in lines if "Error 1:" in line), lines[0] if lines else "")
+    return detail.replace("Error 1: ", "")
 
 
 def _execute_on_workers(
@@ -115,7 +134,7 @@ def _execute_on_workers(
     instance: DagsterInstance,
     tags: dict[str, str],
     partition_key: str | None,
-) -> bool:
+) -> tuple[bool, str]:
     """The same run through the job's own executor (celery): steps go to the workers.
 
     `execute_in_process` always runs steps in this process, so the job is re-loaded by
@@ -138,16 +157,19 @@ def _execute_on_workers(
         asset_selection=keys,
         tags=run_tags,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config=QUIET_CONSOLE,
     )
-    return result.success
+    return result.success, result.run_id
 
 
-def _rows_per_asset(instance: DagsterInstance, keys: list[AssetKey], partitions: list[str]) -> dict:
-    """Rows per asset over the partitions just materialized, read back from the event log.
+def _rows_per_asset(
+    instance: DagsterInstance, keys: list[AssetKey], partitions: list[str], run_ids: set[str]
+) -> dict:
+    """Rows per asset that the runs `run_ids` wrote, read back from the event log.
 
-    A single-run backfill records one event per partition that all carry the run's total
-    (`rows_in_run`); a single-partition run records `dagster/row_count`.
+    Only this invocation's runs count, so a failed run never shows an earlier run's rows as if
+    it had written them. A single-run backfill records one event per partition that all carry
+    the run's total (`rows_in_run`); a single-partition run records `dagster/row_count`.
     """
     out: dict[str, int] = {}
     for key in keys:
@@ -155,7 +177,9 @@ def _rows_per_asset(instance: DagsterInstance, keys: list[AssetKey], partitions:
         run_totals: dict[str, int] = {}
         for event in instance.fetch_materializations(key, limit=len(partitions) * 4 + 10).records:
             mat = event.asset_materialization
-            if mat is None or mat.partition not in partitions or mat.partition in seen:
+            if event.run_id not in run_ids or mat is None:
+                continue
+            if mat.partition not in partitions or mat.partition in seen:
                 continue
             if "rows_in_run" in mat.metadata:
                 run_totals.setdefault(event.run_id, int(mat.metadata["rows_in_run"].value))
@@ -167,13 +191,30 @@ def _rows_per_asset(instance: DagsterInstance, keys: list[AssetKey], partitions:
     return out
 
 
+def _usage_error(message: str) -> int:
+    print(f"analytics-assets run: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def handle(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    try:
+        # `--today ""` is a mistake, not "today": only an absent option means the clock.
+        today = (
+            date.fromisoformat(args.today) if args.today is not None else datetime.now(UTC).date()
+        )
+    except ValueError as exc:
+        return _usage_error(f"--today {args.today!r} is not a date (YYYY-MM-DD): {exc}")
+    try:
+        plan = plan_range(
+            today, args.days, settings.partitions_start, complete_week=not args.no_week
+        )
+    except ValueError as exc:
+        return _usage_error(str(exc))
+    home = ensure_dagster_home(settings)
     from analytics_assets.definitions import defs
 
-    settings = get_settings()
-    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
-    plan = plan_range(today, args.days, settings.partitions_start, complete_week=not args.no_week)
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.from_config(str(home))
     groups = _assets_by_partitioning(defs)
     print(
         f"analytics-assets run: source={settings.source} days={plan.days[0]}..{plan.days[-1]} "
@@ -181,32 +222,37 @@ def handle(args: argparse.Namespace) -> int:
         f"executor={get_settings().executor}"
     )
     ok = True
-    summary: list[tuple[str, str, bool, float]] = []
+    summary: list[tuple[str, str, list[str], list[AssetKey], RunOutcome]] = []
     if groups["daily"]:
         tags = {
             ASSET_PARTITION_RANGE_START_TAG: plan.days[0],
             ASSET_PARTITION_RANGE_END_TAG: plan.days[-1],
         }
-        success, seconds = _execute(defs, groups["daily"], instance, tags)
-        summary.append(("daily assets", f"{plan.days[0]}..{plan.days[-1]}", success, seconds))
-        ok &= success
+        outcome = _execute(defs, groups["daily"], instance, tags)
+        label = f"{plan.days[0]}..{plan.days[-1]}"
+        summary.append(("daily assets", label, plan.days, groups["daily"], outcome))
+        ok &= outcome.success
     for kind, keys in (("weekly", plan.weeks), ("monthly", plan.months)):
         if not groups[kind] or not ok:
             continue
         for key in keys:
-            success, seconds = _execute(defs, groups[kind], instance, {}, partition_key=key)
-            summary.append((f"{kind} assets", key, success, seconds))
-            ok &= success
+            outcome = _execute(defs, groups[kind], instance, {}, partition_key=key)
+            summary.append((f"{kind} assets", key, [key], groups[kind], outcome))
+            ok &= outcome.success
 
     print("\nruns:")
-    for what, partitions, success, seconds in summary:
-        print(f"  {'ok    ' if success else 'FAILED'} {what:<16} {partitions:<24} {seconds:6.1f} s")
-    print("\nrows per asset:")
-    rows = _rows_per_asset(instance, groups["daily"], plan.days)
-    rows |= _rows_per_asset(instance, groups["weekly"], plan.weeks)
-    rows |= _rows_per_asset(instance, groups["monthly"], plan.months)
+    for what, partitions, _, _, outcome in summary:
+        state = "ok    " if outcome.success else "FAILED"
+        print(f"  {state} {what:<16} {partitions:<24} {outcome.seconds:6.1f} s")
+    run_ids = {o.run_id for *_, o in summary if o.run_id}
+    rows = _rows_per_asset(instance, groups["daily"], plan.days, run_ids)
+    rows |= _rows_per_asset(instance, groups["weekly"], plan.weeks, run_ids)
+    rows |= _rows_per_asset(instance, groups["monthly"], plan.months, run_ids)
+    print("\nrows written by this run:" if ok else "\nrows written by this run (before it failed):")
     for name, count in sorted(rows.items()):
         print(f"  {name:<28} {count:>10,}")
+    if not rows:
+        print("  none")
     print("\nwhere the data lies:")
     print(f"  Parquet lake     {settings.lake}")
     print(
@@ -219,9 +265,20 @@ def handle(args: argparse.Namespace) -> int:
         )
     )
     print(f"  Dagster instance {instance.root_directory}  (open it with `make ui`)")
-    if not ok:
-        print("\nsome runs failed: open `make ui` or see the log above")
+    for _, label, partitions, _, outcome in summary:
+        if outcome.success:
+            continue
+        failures = step_failures(instance, outcome.run_id) if outcome.run_id else []
+        print("\n" + describe_failure(label, partitions, outcome, failures), file=sys.stderr)
     return 0 if ok else 1
+
+
+def _days(text: str) -> int:
+    """`--days` as typed: a whole number (checked against 1.. by `plan_range`)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -231,7 +288,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--days", type=int, default=7, help="complete UTC days to cover (7)")
+    parser.add_argument("--days", type=_days, default=7, help="complete UTC days to cover (7)")
     parser.add_argument("--today", help="pretend today is this ISO date (for reproducible runs)")
     parser.add_argument(
         "--no-week",

@@ -56,6 +56,7 @@ from pydantic import Field, PrivateAttr
 from upath import UPath
 
 from analytics_assets.markdown import markdown_table
+from analytics_assets.privacy import preview_safe
 from analytics_assets.storage.atomic import (
     ParquetWriteOptions,
     WrittenFile,
@@ -440,7 +441,8 @@ class LakeIOManager(PolarsParquetIOManager):
             head = obj.head(PREVIEW_ROWS)
         metadata: dict[str, Any] = {
             "dagster/column_schema": table_schema(schema),
-            "preview": MetadataValue.md(markdown_preview(head)),
+            # Raw partitions carry personal data; the event log (the UI) must not (privacy.py).
+            "preview": MetadataValue.md(markdown_preview(preview_safe(head))),
         }
         if len(files) == 1:
             metadata["dagster/row_count"] = MetadataValue.int(files[0].rows)

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import polars as pl
 
+from analytics_assets.privacy import mask_pii_expr
 from analytics_assets.schemas import (
     CONVERSATION_TIMESTAMPS,
     CONVERSATIONS_WIRE_SCHEMA,
@@ -48,6 +49,7 @@ BAD_TIMESTAMP = "bad_timestamp"
 OUTSIDE_PARTITION = "outside_partition"
 DUPLICATE_ID = "duplicate_id"
 NEGATIVE_VALUE = "negative_value"
+BAD_TYPE = "bad_type"
 
 
 def parse_timestamp(column: str) -> pl.Expr:
@@ -81,6 +83,40 @@ def _blank(column: str) -> pl.Expr:
     return pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
 
 
+def _coerce(wire: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """`wire` cast to `schema`, with a `_type_error` column naming the first value per row that
+    could not become its column's type (a source that sent `"12a"` for a token count, or a
+    number for a timestamp). Such a value is nulled here and the row rejected below, so a
+    wrong type costs that row, never the partition (and never an exception)."""
+    columns: list[pl.Series] = []
+    problems: list[pl.Series] = []
+    for name, dtype in schema.items():
+        if name not in wire.columns:
+            columns.append(pl.Series(name, [None] * wire.height, dtype=dtype))
+            continue
+        values = wire.get_column(name)
+        if values.dtype == dtype:
+            columns.append(values)
+            continue
+        try:
+            cast = values.cast(dtype, strict=False)
+        except pl.exceptions.PolarsError:  # no cast exists between the two types at all
+            cast = pl.Series(name, [None] * wire.height, dtype=dtype)
+        lost = values.is_not_null() & cast.is_null()
+        text = values.cast(pl.String, strict=False).fill_null("?").str.slice(0, 64)
+        problems.append(
+            pl.select(
+                pl.when(pl.lit(lost)).then(pl.lit(f"{name}=") + pl.lit(text)).alias("p")
+            ).to_series()
+        )
+        columns.append(cast.alias(name))
+    frame = pl.DataFrame(columns)
+    if problems:
+        first = pl.select(pl.coalesce([pl.lit(p) for p in problems])).to_series()
+        return frame.with_columns(first.alias("_type_error"))
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias("_type_error"))
+
+
 def _surrogate_ids(rows: pl.DataFrame) -> list[str]:
     """Stable ids for rejected rows that have none: a hash of the row's content.
 
@@ -106,13 +142,14 @@ def _normalize(
     required: dict[str, str],
     non_negative: tuple[str, ...],
 ) -> Normalized:
-    wire = conform(wire, wire_schema).with_row_index("_row")
+    wire = _coerce(wire, wire_schema).with_row_index("_row")
     parsed = wire.with_columns([parse_timestamp(c).alias(f"_ts_{c}") for c in timestamps])
 
     # The first failing rule names the reason; order matters (an id problem hides the rest).
     checks: list[tuple[pl.Expr, str, pl.Expr]] = []
     for column, reason in required.items():
         checks.append((_blank(column), reason, pl.lit("")))
+    checks.append((pl.col("_type_error").is_not_null(), BAD_TYPE, pl.col("_type_error")))
     for c in timestamps:
         bad = pl.col(c).is_not_null() & pl.col(f"_ts_{c}").is_null()
         if c == "created_at":
@@ -158,6 +195,24 @@ def _normalize(
     return Normalized(rows=rows, errors=errors, source_rows=wire.height)
 
 
+def _distinct_ids(ids: pl.Series) -> pl.Series:
+    """Record ids made distinct: the 2nd, 3rd... rejected row of one id gets `<id>#2`, `#3`
+    (in source order, so a re-run gives the same ids). `processing_errors` is keyed by record
+    id: without this, three copies of an id would record two errors for two rejected rows
+    and the third would vanish."""
+    seen = pl.int_range(pl.len()).over("record_id")
+    return (
+        pl.DataFrame({"record_id": ids})
+        .select(
+            pl.when(seen == 0)
+            .then(pl.col("record_id"))
+            .otherwise(pl.col("record_id") + "#" + (seen + 1).cast(pl.String))
+        )
+        .to_series()
+        .alias("record_id")
+    )
+
+
 def _error_frame(
     bad: pl.DataFrame, *, record_type: str, asset: str, partition: str
 ) -> pl.DataFrame:
@@ -177,17 +232,15 @@ def _error_frame(
         pl.lit(partition).alias("partition"),
         pl.lit(STAGE).alias("stage"),
         pl.lit(record_type).alias("record_type"),
-        pl.Series("record_id", ids, dtype=pl.String),
+        _distinct_ids(pl.Series("record_id", ids, dtype=pl.String)),
         (pl.col("conversation_id") if is_message else pl.col("id")).alias("conversation_id"),
         (pl.col("id") if is_message else pl.lit(None, dtype=pl.String)).alias("message_id"),
         pl.col("_reason").alias("reason"),
-        pl.col("_detail").alias("detail"),
+        mask_pii_expr(pl.col("_detail")).alias("detail"),
     )
-    # A record id is the key in processing_errors: keep one row per id (first reason wins).
-    return conform(
-        frame.unique(subset=["record_id"], keep="first", maintain_order=True),
-        PROCESSING_ERRORS_SCHEMA,
-    )
+    # One error per rejected row; record ids are distinct (`_distinct_ids`), so none is lost
+    # to the (asset, partition, stage, record_id) key of processing_errors.
+    return conform(frame, PROCESSING_ERRORS_SCHEMA)
 
 
 def normalize_messages(

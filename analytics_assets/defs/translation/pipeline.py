@@ -45,6 +45,7 @@ from analytics_assets.defs.translation.engine import (
     TRANSLATED,
     TranslationEngine,
 )
+from analytics_assets.privacy import mask_pii_expr
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, UTC_TS, conform
 
 CACHED = "cached"
@@ -121,7 +122,8 @@ def _field_frame(messages: pl.DataFrame) -> pl.DataFrame:
             messages.select(
                 pl.col("id").alias("message_id"),
                 pl.lit(name).alias("field"),
-                pl.col(name).cast(pl.String).alias("text"),
+                # Masked before the translator, the cache and the output see it (privacy.py).
+                mask_pii_expr(pl.col(name).cast(pl.String)).alias("text"),
             )
             for name in _FIELDS
         ]
@@ -296,7 +298,7 @@ def translate_messages(
             .then(pl.lit("translation_failed"))
             .otherwise(pl.lit("translation_budget_exhausted"))
             .alias("reason"),
-            pl.col("translation_reason").str.slice(0, _DETAIL_CHARS).alias("detail"),
+            mask_pii_expr(pl.col("translation_reason").str.slice(0, _DETAIL_CHARS)).alias("detail"),
         ),
         PROCESSING_ERRORS_SCHEMA,
     )
