@@ -201,7 +201,8 @@ def old_set_figures(categorize) -> str:  # type: ignore[no-untyped-def]
     pred = categorize(old["text"])
     topic = macro_f1(old["topic"].to_list(), pred["topic"].to_list())
     intent = macro_f1(old["intent"].to_list(), pred["intent"].to_list())
-    return f"old set (topic_intent_eval.tsv, {old.height} rows): topic {topic:.3f}, intent {intent:.3f}"
+    name = f"old set (topic_intent_eval.tsv, {old.height} rows)"
+    return f"{name}: topic {topic:.3f}, intent {intent:.3f}"
 
 
 def make_categorize(weights: str | None, rules: bool):  # type: ignore[no-untyped-def]
