@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import polars as pl
+from scipy.sparse import csr_matrix
 
 from analytics_assets.defs.categorization.engine import kernels
 from analytics_assets.defs.categorization.engine.tokenize import TOKEN_HASH_SEED, Tokenized
@@ -78,21 +79,27 @@ def feature_scale(n_uni: np.ndarray, n_big: np.ndarray) -> np.ndarray:
 
 
 def _segment_sums(table: np.ndarray, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sum of `table[ids]` rows per text (`counts` consecutive ids per text)."""
-    out = np.zeros((counts.shape[0], table.shape[1]), np.float32)
-    has = counts > 0
-    if ids.shape[0] == 0 or not has.any():
-        return out
-    starts = (np.cumsum(counts) - counts)[has]
-    out[has] = np.add.reduceat(table[ids], starts, axis=0)
-    return out
+    """Sum of `table[ids]` rows per text (`counts` consecutive ids per text).
+
+    A sparse [texts, buckets] matrix times the table (scipy's CSR product adds each feature's
+    row into its text's row in C, with no [features, classes] temporary): about 7x less CPU
+    than a gather followed by `np.add.reduceat` on chat messages.
+    """
+    n = counts.shape[0]
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    data = np.ones(ids.shape[0], np.float32)
+    matrix = csr_matrix((data, ids, indptr), shape=(n, table.shape[0]))
+    return np.asarray(matrix @ table, np.float32)
 
 
 def hashed_logits(table: np.ndarray, token_hash: np.ndarray, n_tokens: np.ndarray, hash_bits: int):
     """Sum of the hashed features' rows of `table` ([2**bits + 1, k]) per text, scaled."""
     uni, n_uni, big, n_big = token_feature_ids(token_hash, n_tokens, hash_bits)
-    sums = _segment_sums(table, uni, n_uni) + _segment_sums(table, big, n_big)
-    return sums * feature_scale(n_uni, n_big)[:, None]
+    sums = _segment_sums(table, uni, n_uni)
+    sums += _segment_sums(table, big, n_big)
+    sums *= feature_scale(n_uni, n_big)[:, None]
+    return sums
 
 
 def padded_features(
