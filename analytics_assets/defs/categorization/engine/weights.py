@@ -196,12 +196,20 @@ class LearnedWeights:
             raise ValueError(f"weights tasks disagree on hash bits: {sorted(bits)}")
         self.hash_bits = bits.pop()
         self.columns: dict[str, slice] = {}
+        # The temperature and the dense features' scale are folded into the arrays once, so
+        # applying is logits = dense @ W' + hashed + b' with no per-row division.
+        self.folded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        tables = []
         start = 0
         for task, arrays in tasks.items():
             k = arrays["b"].shape[0]
             self.columns[task] = slice(start, start + k)
             start += k
-        self.table = np.concatenate([a["E"] for a in tasks.values()], axis=1).astype(np.float32)
+            inv_t = np.float32(1.0 / float(arrays.get("temperature", 1.0)))
+            w = (arrays["W"] / arrays["scale"][:, None] * inv_t).astype(np.float32)
+            self.folded[task] = (w, (arrays["b"] * inv_t).astype(np.float32))
+            tables.append(arrays["E"] * inv_t)
+        self.table = np.concatenate(tables, axis=1).astype(np.float32)
 
     @classmethod
     def load(cls, path: str | Path, vocab: Vocabulary) -> LearnedWeights:
@@ -225,28 +233,41 @@ class LearnedWeights:
             raise ValueError("tokenize(..., hashes=True) is needed for learned weights")
         return hashed_logits(self.table, tok.token_hash, tok.n_tokens, self.hash_bits)
 
-    def probabilities(self, task: str, scores: RawScores) -> np.ndarray:
-        """[n, classes] calibrated class probabilities of `task` (softmax of logits / T)."""
+    def logits(self, task: str, scores: RawScores) -> np.ndarray:
+        """[n, classes] calibrated logits of `task` (already divided by the temperature)."""
         if scores.hashed is None:
             raise ValueError("raw scores lack the hashed-feature logits of the learned layer")
-        arrays = self.tasks[task]
-        dense = dense_features(scores, task) / arrays["scale"]
-        z = dense.astype(np.float32) @ arrays["W"] + scores.hashed[:, self.columns[task]]
-        z = (z + arrays["b"]) / float(arrays.get("temperature", 1.0))
+        w, b = self.folded[task]
+        z = dense_features(scores, task).astype(np.float32, copy=False) @ w
+        z += scores.hashed[:, self.columns[task]]
+        z += b
+        return z
+
+    def probabilities(self, task: str, scores: RawScores) -> np.ndarray:
+        """[n, classes] calibrated class probabilities of `task` (softmax of logits / T)."""
+        z = self.logits(task, scores)
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
     def apply(self, scores: RawScores) -> dict[str, np.ndarray]:
-        """Labels with the learned tasks replacing the rule decisions."""
+        """Labels with the learned tasks replacing the rule decisions.
+
+        Only the best class, its probability and (sentiment) P(pos) - P(neg) are needed, so
+        the softmax is never normalised row by row: the best class's probability is
+        1 / sum(exp(z - max z)).
+        """
         labels = dict(scores.labels)
         for task in self.tasks:
-            probs = self.probabilities(task, scores)
-            best = probs.argmax(axis=1).astype(np.int32)
+            z = self.logits(task, scores)
+            best = z.argmax(axis=1).astype(np.int32)
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            inv_sum = 1.0 / z.sum(axis=1)
             if task == "sentiment":
                 labels["sentiment"] = best
                 # Expected polarity: P(positive) - P(negative), in [-1, 1].
-                labels["sentiment_score"] = (probs[:, 0] - probs[:, 1]).astype(np.float32)
+                labels["sentiment_score"] = ((z[:, 0] - z[:, 1]) * inv_sum).astype(np.float32)
             else:
                 labels[task] = best
-                labels[f"{task}_confidence"] = probs.max(axis=1).astype(np.float32)
+                labels[f"{task}_confidence"] = inv_sum.astype(np.float32)
         return labels
