@@ -39,8 +39,10 @@ def read_eval(path: Path = DATA) -> pl.DataFrame:
 
 
 def gold_column(df: pl.DataFrame, field: str) -> str:
-    """The gold label column of `field`: the adjudicated one where the set has it, else `_a`."""
-    for name in (f"{field}_gold", f"{field}_adjudicated"):
+    """The gold label column of `field`: the adjudicated one (`topic`, `intent`, `sentiment`:
+    labeler a's label, or the adjudicated one where the two labelers disagreed) where the set
+    has it, else labeler a's."""
+    for name in (field, f"{field}_gold", f"{field}_adjudicated"):
         if name in df.columns:
             return name
     return f"{field}_a"
