@@ -114,3 +114,8 @@ def test_packaged_weights_are_the_default_for_the_packaged_taxonomy() -> None:
         pytest.skip("no packaged weights in this build")
     assert Categorizer(device="cpu").weights is not None
     assert Categorizer(device="cpu", use_packaged_weights=False).weights is None
+    from analytics_assets.defs.categorization.engine import get_categorizer
+
+    # CATEGORIZER_WEIGHTS: empty = packaged, "none" = the rules alone.
+    assert get_categorizer(device="cpu", weights="none").weights is None
+    assert get_categorizer(device="cpu").weights is not None
