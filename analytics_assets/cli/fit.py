@@ -44,7 +44,10 @@ def run_fit(args: argparse.Namespace) -> int:
 
     try:
         data = read_labeled(Path(args.data))
-        categorizer = Categorizer(taxonomy_path=args.taxonomy or None, device=args.device)
+        # Fitted on the rule features alone: packaged learned weights never feed a new fit.
+        categorizer = Categorizer(
+            taxonomy_path=args.taxonomy or None, device=args.device, use_packaged_weights=False
+        )
         result = fit_task(
             categorizer,
             data["text"],
@@ -53,6 +56,8 @@ def run_fit(args: argparse.Namespace) -> int:
             steps=args.steps,
             lr=args.lr,
             l2=args.l2,
+            class_balance=args.class_balance,
+            calibrate_folds=args.calibrate_folds,
         )
     except ValueError as exc:
         print(f"fit-categorizer: {exc}", file=sys.stderr)
@@ -65,6 +70,11 @@ def run_fit(args: argparse.Namespace) -> int:
     )
     print(f"  loss {result.losses[0]:.4f} -> {result.losses[-1]:.4f}")
     print(f"  training accuracy {result.train_accuracy:.3f}")
+    if result.cv_macro_f1 is not None:
+        print(
+            f"  out-of-fold macro-F1 {result.cv_macro_f1:.3f} ({args.calibrate_folds} folds), "
+            f"confidence temperature {result.temperature:.2f}"
+        )
     print(f"  wrote {args.out} (set CATEGORIZER_WEIGHTS to use it)")
     return 0
 
@@ -84,4 +94,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", type=int, default=300, help="Adam steps (full batch)")
     parser.add_argument("--lr", type=float, default=0.05, help="Adam learning rate")
     parser.add_argument("--l2", type=float, default=1e-4, help="L2 penalty")
+    parser.add_argument(
+        "--class-balance",
+        type=float,
+        default=1.0,
+        help="exponent of the balanced class weights (1 balanced, 0 as the data is)",
+    )
+    parser.add_argument(
+        "--calibrate-folds",
+        type=int,
+        default=5,
+        help="folds for the out-of-fold macro-F1 and the confidence temperature (0: skip)",
+    )
     parser.set_defaults(handler=run_fit)

@@ -48,17 +48,21 @@ def test_fit_writes_weights_that_change_labels(
             "cpu",
             "--steps",
             "150",
+            "--calibrate-folds",
+            "3",
         ]
     )
     assert code == 0
     printed = capsys.readouterr().out
     assert "training accuracy 1.000" in printed
+    assert "out-of-fold macro-F1" in printed and "confidence temperature" in printed
     with np.load(out) as arrays:
         assert {"sentiment/W", "sentiment/E", "sentiment/b", "sentiment/classes"} <= set(
             arrays.files
         )
+        assert float(arrays["sentiment/temperature"]) > 0
 
-    rules = Categorizer(device="cpu")
+    rules = Categorizer(device="cpu", use_packaged_weights=False)
     learned = Categorizer(device="cpu", weights_path=out)
     probe = ["bruh again", "you are a legend", "my id is 4411"]
     assert rules.categorize(probe)["sentiment"].to_list() != ["negative", "positive", "neutral"]
@@ -87,6 +91,8 @@ def test_fit_writes_weights_that_change_labels(
                 "cpu",
                 "--steps",
                 "50",
+                "--calibrate-folds",
+                "0",
             ]
         )
         == 0

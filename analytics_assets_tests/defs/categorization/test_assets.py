@@ -82,7 +82,9 @@ def _run(mongo: MongoResource, lake: Path, **kwargs):  # type: ignore[no-untyped
             resources={
                 "io_manager": LakeIOManager(base_path=str(lake)),
                 "mongo": mongo,
-                "scoring": ScoringResource(device="cpu"),
+                # The rules pinned: these label assertions are the rules' (the packaged
+                # learned layer is tested in engine/test_learned.py and benchmarks/).
+                "scoring": ScoringResource(device="cpu", weights_path="none"),
             },
             **kwargs,
         )

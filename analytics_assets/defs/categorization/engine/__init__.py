@@ -31,7 +31,9 @@ def _cached(
     return Categorizer(
         taxonomy_path=taxonomy or None,
         device=device or None,
-        weights_path=weights or None,
+        # Empty: the packaged learned weights (packaged taxonomy); "none": the rules alone.
+        weights_path=None if weights in ("", "none") else weights,
+        use_packaged_weights=weights != "none",
         batch_rows=batch_rows,
         compile_cache=compile_cache or None,
     )

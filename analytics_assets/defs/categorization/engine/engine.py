@@ -59,6 +59,9 @@ DEDUP_MAX_SHARE = 0.8
 # Small batches keep the working set in CPU cache (2048 rows measured ~3x faster per message
 # than 32768 on CPU); a GPU run can raise it with SCORING_BATCH_SIZE.
 DEFAULT_BATCH_ROWS = 2048
+# Learned weights shipped with the package (fitted by benchmarks/chat_fit.py); used when no
+# weights file is configured and the taxonomy is the packaged one.
+PACKAGED_WEIGHTS = Path(__file__).resolve().parent / "learned_default.npz"
 # Texts are tokenized in slices of at most `CHUNK_TEXTS` (and at least `MIN_SLICE_TEXTS`
 # when there are several) on `PREPARE_THREADS` threads; see `Categorizer._score_distinct`.
 CHUNK_TEXTS = 100_000
@@ -192,6 +195,7 @@ class Categorizer:
         weights_path: str | Path | None = None,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         compile_cache: str | None = None,
+        use_packaged_weights: bool = True,
     ) -> None:
         self.vocab: Vocabulary = load_vocabulary(taxonomy_path)
         self.compile_cache = enable_compile_cache(compile_cache)
@@ -220,6 +224,11 @@ class Categorizer:
         self.weights = None
         if weights_path:
             self.weights = LearnedWeights.load(weights_path, v)
+        elif use_packaged_weights and taxonomy_path is None and PACKAGED_WEIGHTS.exists():
+            # The weights fitted on the chat_eval train split (docs/categorization.md) belong
+            # to the packaged taxonomy only; a team's own taxonomy gets the rules until it
+            # fits its own weights.
+            self.weights = LearnedWeights.load(PACKAGED_WEIGHTS, v)
         self.compile_seconds = 0.0
         # Seconds spent per stage in the last call (asset metadata, benchmarks).
         self.last_timings: dict[str, float] = {}
@@ -300,6 +309,7 @@ class Categorizer:
                     intent=scores.intent[inverse] if keep_raw else scores.intent,
                     sent=scores.sent[inverse] if keep_raw else scores.sent,
                     labels={k: v[inverse] for k, v in scores.labels.items()},
+                    hashed=None if scores.hashed is None else scores.hashed[inverse],
                 )
                 self.last_timings["distinct"] = float(distinct.height)
                 self.last_timings["messages"] = float(n)
@@ -331,7 +341,10 @@ class Categorizer:
         else:
             prepared = map(self._prepare, parts)
         pending: list[tuple[np.ndarray, list[dict[str, jax.Array]]]] = []
-        for where, batches in prepared:
+        hashed: list[np.ndarray] = []
+        for where, batches, learned in prepared:
+            if learned is not None:
+                hashed.append(learned)
             results = []
             for (rows, length), arrays in batches:
                 t0 = time.perf_counter()
@@ -356,6 +369,8 @@ class Categorizer:
         else:
             scores = self._empty_scores()
         scores.labels = _unpack_labels(collect("packed"))
+        if hashed:
+            scores.hashed = np.concatenate(hashed)
         t_end = time.perf_counter()
         compile_s = self.compile_seconds - compile_before
         host_s = t_dispatched - t_start - compile_s
@@ -384,14 +399,22 @@ class Categorizer:
 
     def _prepare(
         self, texts: pl.Series
-    ) -> tuple[np.ndarray, list[tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]]]]:
+    ) -> tuple[
+        np.ndarray,
+        list[tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]]],
+        np.ndarray | None,
+    ]:
         """Tokenize `texts` and lay their hits out as padded batches, bucket after bucket.
 
-        Returns, per text, its row in the concatenated batch outputs, and the batches as
-        ((rows, length), (hits, msgs)) views into two flat buffers filled by one scatter each.
+        Returns, per text, its row in the concatenated batch outputs, the batches as
+        ((rows, length), (hits, msgs)) views into two flat buffers filled by one scatter each,
+        and with learned weights the texts' hashed-feature logits (from the same token split,
+        on the same preparing thread).
         """
         n = texts.len()
-        tok = tokenize(texts, self.vocab.enum, self.vocab.thai_terms)
+        learned = self.weights is not None
+        tok = tokenize(texts, self.vocab.enum, self.vocab.thai_terms, hashes=learned)
+        hashed = self.weights.hashed_logits(tok) if self.weights is not None else None
         msg, code, counts = _trim(tok.msg, hit_codes(tok, self.vocab), n)
         bucket = np.searchsorted(np.asarray(BUCKETS, np.int64), counts).astype(np.int8)
         # Texts grouped by bucket, in input order within a bucket (a radix sort of small ints).
@@ -420,7 +443,7 @@ class Categorizer:
                 s0 = int(slot_start[b]) + start * length
                 arrays = (hits[s0 : s0 + rows * length].reshape(rows, length), msgs[r0 : r0 + rows])
                 batches.append(((rows, length), arrays))
-        return where, batches
+        return where, batches, hashed
 
     def raw_scores(self, texts: list[str] | pl.Series) -> RawScores:
         """Raw topic/intent scores and sentiment features (the learned model's lexicon input)."""
@@ -434,7 +457,7 @@ class Categorizer:
         scores = self._score(series, keep_raw=self.weights is not None)
         labels = scores.labels
         if self.weights is not None:
-            labels = self.weights.apply(series, scores)
+            labels = self.weights.apply(scores)
         return pl.DataFrame(
             {
                 "topic": _names(labels["topic"], self.topic_names),

@@ -51,6 +51,8 @@ TOKEN_PATTERN = (
     r"|[\p{L}\p{M}\p{N}_]+(?:['’][\p{L}\p{M}]+)*"
     r"|[!?¡¿]{1,3}|\.{1,3}|[,;:]"
 )
+# Seed of the token hashes (learned word features): fixed, since fitted weights depend on it.
+TOKEN_HASH_SEED = 7
 THAI_RANGE = "[\u0e00-\u0e7f]"
 # Kana (incl. the prolonged-sound mark), CJK ideographs, half-width katakana.
 JAPANESE_RANGE = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]"
@@ -80,7 +82,8 @@ class Tokenized:
 
     `msg` indexes the input texts, `pos` is the token's position among all tokens of its message,
     `tid` the vocabulary id, `caps` whether the token was written in capitals. `n_tokens` and
-    `all_caps` are per message.
+    `all_caps` are per message. `token_hash` (only when asked for) holds a 64-bit hash of every
+    token, known or not, in message order (`n_tokens` per message): the learned layer's words.
     """
 
     msg: np.ndarray
@@ -89,6 +92,7 @@ class Tokenized:
     caps: np.ndarray
     n_tokens: np.ndarray
     all_caps: np.ndarray
+    token_hash: np.ndarray | None = None
 
 
 def as_text_series(texts: list[str] | pl.Series) -> pl.Series:
@@ -152,13 +156,16 @@ def segment_thai(texts: pl.Series, thai_terms: list[str]) -> pl.Series:
     return texts.clone().scatter(has_script.arg_true(), segmented)
 
 
-def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokenized:
+def tokenize(
+    texts: pl.Series, vocab: pl.Enum, thai_terms: list[str], hashes: bool = False
+) -> Tokenized:
     """Split, lowercase and map `texts` to vocabulary ids (`vocab`: Enum of terms, id = index+1).
 
     Returns only the tokens found in the vocabulary, in message order, plus per-message counts.
     The vocabulary lookup is a cast to an Enum (a hash lookup in Rust); unknown tokens become
     null and are dropped. Capitals: texts with a run of two capitals are scanned again for
-    ALL-CAPS words, and hits of those words are flagged.
+    ALL-CAPS words, and hits of those words are flagged. `hashes`: also hash every token (the
+    learned layer's word features reuse this split instead of splitting the texts again).
     """
     n = texts.len()
     text = pl.DataFrame({"text": texts}).select(window_expr()).to_series()
@@ -173,6 +180,7 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
     # hit's message and position follow from the list lengths in numpy, with no index lists.
     lengths = frame["tok"].list.len().fill_null(0).cast(pl.Int32).to_numpy()
     flat = frame.select(pl.col("tok").explode(empty_as_null=False)).to_series()
+    token_hash = flat.hash(seed=TOKEN_HASH_SEED).to_numpy() if hashes else None
     flat_tid = flat.cast(vocab, strict=False).to_physical().cast(pl.Int32).fill_null(-1)
     flat_tid = flat_tid.to_numpy(writable=True)
     _match_elongated(flat, flat_tid, vocab)
@@ -211,6 +219,7 @@ def tokenize(texts: pl.Series, vocab: pl.Enum, thai_terms: list[str]) -> Tokeniz
         caps=caps,
         n_tokens=lengths,
         all_caps=all_caps.to_numpy(),
+        token_hash=token_hash,
     )
 
 

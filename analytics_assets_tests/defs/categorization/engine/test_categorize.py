@@ -21,7 +21,8 @@ from analytics_assets.defs.categorization.engine.tokenize import (
 
 @pytest.fixture(scope="module")
 def cat() -> Categorizer:
-    return Categorizer(device="cpu")
+    # The rules layer: the packaged learned weights are tested in test_learned.py.
+    return Categorizer(device="cpu", use_packaged_weights=False)
 
 
 def one(cat: Categorizer, text: str) -> dict:

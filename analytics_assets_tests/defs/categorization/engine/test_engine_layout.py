@@ -14,7 +14,8 @@ from analytics_assets.defs.categorization.engine.vocab import SCALAR_FEATURES, p
 
 @pytest.fixture(scope="module")
 def cat() -> Categorizer:
-    return Categorizer(device="cpu")
+    # The rules layer: the packaged learned weights are tested in test_learned.py.
+    return Categorizer(device="cpu", use_packaged_weights=False)
 
 
 def test_phrase_rows_hold_their_first_word_plus_the_phrase(cat: Categorizer) -> None:
@@ -49,20 +50,25 @@ def test_hit_codes_pack_row_position_and_capitals(cat: Categorizer) -> None:
     assert (row > 0).all()
 
 
+@pytest.mark.parametrize("learned", [False, True], ids=["rules", "packaged-learned"])
 def test_slices_on_threads_give_the_same_labels(
-    cat: Categorizer, monkeypatch: pytest.MonkeyPatch
+    learned: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Slicing and threads change nothing, also for the learned layer's hashed features (they
+    are computed per slice and must land on their own texts)."""
     base = ["How much is the premium plan?", "not bad at all :)", "ugh, the app crashed", "hi"]
     texts = [f"{t} {i}" for i in range(1_500) for t in base]  # distinct: no deduplication
-    whole = cat.categorize(texts)
+    whole = Categorizer(device="cpu", use_packaged_weights=learned).categorize(texts)
     monkeypatch.setattr(engine, "CHUNK_TEXTS", 700)
     monkeypatch.setattr(engine, "MIN_SLICE_TEXTS", 100)
     monkeypatch.setattr(engine, "PREPARE_THREADS", 2)
-    sliced = Categorizer(device="cpu").categorize(pl.Series(texts))
+    sliced = Categorizer(device="cpu", use_packaged_weights=learned).categorize(pl.Series(texts))
     assert sliced.height == len(texts)
     # Same labels; scores up to float rounding (messages land in other batch shapes).
     assert_frame_equal(sliced, whole, rtol=1e-5, atol=1e-6)
-    assert sliced["sentiment"].head(4).to_list() == ["neutral", "positive", "negative", "neutral"]
+    if not learned:
+        expected = ["neutral", "positive", "negative", "neutral"]
+        assert sliced["sentiment"].head(4).to_list() == expected
 
 
 def test_no_texts(cat: Categorizer) -> None:

@@ -20,7 +20,8 @@ from analytics_assets.settings import get_settings
 
 @pytest.fixture(scope="module")
 def cat() -> Categorizer:
-    return Categorizer(device="cpu")
+    # The rules layer: the packaged learned weights are tested in test_learned.py.
+    return Categorizer(device="cpu", use_packaged_weights=False)
 
 
 def one(cat: Categorizer, text: str) -> dict:

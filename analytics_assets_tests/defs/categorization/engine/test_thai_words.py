@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+import polars as pl
 import pytest
 
-from analytics_assets.defs.categorization.engine import categorize
+from analytics_assets.defs.categorization.engine import Categorizer
+
+
+@cache
+def _rules() -> Categorizer:
+    # The rules layer (the segmenter's lexicon hits); the learned layer is tested elsewhere.
+    return Categorizer(device="cpu", use_packaged_weights=False)
+
+
+def categorize(texts: list[str]) -> pl.DataFrame:
+    return _rules().categorize(texts)
 
 
 @pytest.mark.parametrize(
