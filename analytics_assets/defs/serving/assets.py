@@ -37,7 +37,6 @@ from dagster import (
 )
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
-from analytics_assets.defs.analytics.assets import select_columns
 from analytics_assets.defs.categorization.messages import CATEGORIZED_SCHEMA
 from analytics_assets.defs.serving.documents import (
     active_users,
@@ -48,6 +47,7 @@ from analytics_assets.defs.serving.documents import (
 )
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
+from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.conversations import PartitionedRepository
@@ -104,9 +104,7 @@ def serving_conversation_categories(
     """Per-conversation labels of each day (topic set, dominant intent, overall sentiment) in
     MongoDB `conversation_categories`, from that day's `categorized_messages`."""
     started = time.perf_counter()
-    frame = select_columns(categorized_messages, CATEGORY_INPUT_COLUMNS)
-    if frame.width == 0:
-        frame = pl.DataFrame(schema={c: CATEGORIZED_SCHEMA[c] for c in CATEGORY_INPUT_COLUMNS})
+    frame = load_columns(categorized_messages, CATEGORY_INPUT_COLUMNS, CATEGORIZED_SCHEMA)
     now = datetime.now(UTC).replace(microsecond=0)
     repo = mongo.categories()
     written = rewrite_partitions(
@@ -188,19 +186,18 @@ def serving_user_analytics(
     started = time.perf_counter()
     days = [date.fromisoformat(k) for k in context.partition_keys]
     states = user_analytics.collect()
-    conversations = select_columns(raw_conversations, ("id", "from_end_user_id", "created_at"))
+    conversations = load_columns(
+        raw_conversations, ("id", "from_end_user_id", "created_at"), RAW_CONVERSATIONS_SCHEMA
+    )
     if "as_of" not in states.columns:
         states = pl.DataFrame(schema={"user_key": pl.String(), "active_today": pl.Boolean()})
         last = states
     else:
         states = states.filter(pl.col("as_of").is_in(days))
         last = states.filter(pl.col("as_of") == days[-1])
-    if "from_end_user_id" in conversations.columns:
-        starters = pseudonymize(
-            conversations, "from_end_user_id", get_settings().pseudonym_key, "user_key"
-        ).filter(pl.col("created_at").dt.date().is_in(days))
-    else:
-        starters = pl.DataFrame(schema={"user_key": pl.String()})
+    starters = pseudonymize(
+        conversations, "from_end_user_id", get_settings().pseudonym_key, "user_key"
+    ).filter(pl.col("created_at").dt.date().is_in(days))
     active = active_users(states, starters)
     written, skipped = write_users(mongo, last, active, days[-1])
     present = last.filter(pl.col("user_key").is_in(active)).height

@@ -29,6 +29,7 @@ from dagster import AssetSpec, DagsterInstance, materialize
 from analytics_assets.defs.analytics import assets as analytics_assets
 from analytics_assets.defs.analytics.conversations import conversation_analytics
 from analytics_assets.defs.analytics.conversations import to_mongo_frame as conversation_docs
+from analytics_assets.defs.analytics.prepare import load_prepared
 from analytics_assets.defs.analytics.users import advance_state, empty_state
 from analytics_assets.defs.analytics.users import to_mongo_frame as user_docs
 from analytics_assets.defs.categorization.messages import conversation_categories
@@ -55,10 +56,11 @@ def scan(lake: Path, asset_name: str) -> pl.LazyFrame:
 
 def old_write_path(lake: Path, mongo: MongoResource) -> dict[str, pl.DataFrame]:
     """The pre-serving assets' MongoDB writes, on the same input; returns their frames."""
-    _, conversations, prepared = analytics_assets.load_inputs(
+    _, conversations, prepared = load_prepared(
         scan(lake, "raw_messages"),
         scan(lake, "raw_conversations"),
         scan(lake, "categorized_messages"),
+        get_settings().pseudonym_key,
     )
     now = datetime.now(UTC).replace(microsecond=0)
     # categorized_messages: per day, conversation_categories -> replace_partition
