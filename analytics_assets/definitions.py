@@ -1,7 +1,7 @@
 """The one `Definitions` of the code location: every area's definitions, merged, plus resources.
 
-Each area under `defs/` (ingestion, categorization, translation, analytics, reports, errors)
-declares its assets, checks, jobs and sensors in its own `definitions.py`; this file
+Each area under `defs/` (ingestion, categorization, translation, analytics, reports, errors,
+serving) declares its assets, checks, jobs and sensors in its own `definitions.py`; this file
 only merges them and binds the resources, which are built from the settings
 (`settings.py`), so switching the source, the lake or MongoDB is configuration, not code.
 """
@@ -21,13 +21,15 @@ from analytics_assets.defs.ingestion import assets as ingestion
 from analytics_assets.defs.ingestion import definitions as ingestion_defs
 from analytics_assets.defs.reports import assets as reports
 from analytics_assets.defs.reports import definitions as reports_defs
+from analytics_assets.defs.serving import assets as serving
+from analytics_assets.defs.serving import definitions as serving_defs
 from analytics_assets.defs.translation import assets as translation
 from analytics_assets.defs.translation import definitions as translation_defs
 from analytics_assets.execution import build_executor
 from analytics_assets.resources import build_resources
 
 # The asset modules of every area (tests build their own Definitions from these).
-ASSET_MODULES = [ingestion, errors, translation, categorization, analytics, reports]
+ASSET_MODULES = [ingestion, errors, translation, categorization, analytics, reports, serving]
 
 defs = Definitions.merge(
     ingestion_defs.defs,
@@ -36,6 +38,7 @@ defs = Definitions.merge(
     categorization_defs.defs,
     analytics_defs.defs,
     reports_defs.defs,
+    serving_defs.defs,
     Definitions(
         resources=build_resources(),
         sensors=[automation_condition_sensor],

@@ -38,7 +38,7 @@ from analytics_assets_tests.fixtures.postgres import (
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSETS = "raw_conversations,raw_messages,categorized_messages"
+ASSETS = "raw_conversations,raw_messages,categorized_messages,serving_conversation_categories"
 MESSAGES_PER_DAY = 120
 
 

@@ -15,7 +15,16 @@ replaced system did it: a Python loop over the rows with dict accumulators, on t
 The ratio of the two is the number to compare across machines; absolute seconds depend on the
 machine and its load.
 
-Run: `.venv/bin/python benchmarks/graph_1m.py` (options: `--messages`, `--day`, `--keep`).
+`--days N` materializes N consecutive days (from `--day`) in ONE run as a partition range
+(`dagster/asset_partition_range_start`/`_end` tags): every asset is `BackfillPolicy.single_run()`,
+so each step processes the whole range once (one process, one JAX compile, one vocabulary
+load). The serving assets (`defs/serving/`, the MongoDB documents) run in a second run after the
+lake run (`--lake-only` skips it), each timed on its own line.
+Peak resident memory of this process is printed (the embedded MongoDB server is a separate,
+detached process and not included).
+
+Run: `.venv/bin/python benchmarks/graph_1m.py` (options: `--messages`, `--day`, `--days`,
+`--keep`).
 """
 
 from __future__ import annotations
@@ -45,8 +54,15 @@ def _configure(tmp: Path, messages: int) -> None:
     os.environ.setdefault("TRANSLATOR", "none")
 
 
-def run_graph(day: str) -> tuple[dict[str, float], dict[str, dict[str, float]], float, bool]:
-    """Materialize every daily asset of the code location for `day`; seconds per asset."""
+def run_graph(
+    day: str, days: int = 1, serving: bool = True
+) -> tuple[dict[str, float], dict[str, dict[str, float]], dict[str, float], bool]:
+    """Materialize every daily asset of the code location for `days` days from `day`: the lake
+    assets in one run, then (unless `serving` is False) the serving assets (`defs/serving/`,
+    MongoDB documents) in a second run on the same instance, as the automation sensor would
+    launch them once the lake partitions exist. Seconds per asset and per run."""
+    from datetime import timedelta
+
     from dagster import DagsterEventType, DagsterInstance, DailyPartitionsDefinition
 
     from analytics_assets.definitions import defs
@@ -57,35 +73,64 @@ def run_graph(day: str) -> tuple[dict[str, float], dict[str, dict[str, float]], 
         for k in graph.materializable_asset_keys
         if isinstance(graph.get(k).partitions_def, DailyPartitionsDefinition)
     ]
-    job = defs.resolve_implicit_job_def_def_for_assets(keys)
+    lake_keys = [k for k in keys if not k.to_user_string().startswith("serving_")]
+    serving_keys = [k for k in keys if k not in lake_keys]
+    phases = {"lake run": lake_keys}
+    if serving and serving_keys:
+        phases["serving run"] = serving_keys
+    last = (date.fromisoformat(day) + timedelta(days=days - 1)).isoformat()
+    where = (
+        {"partition_key": day}
+        if days == 1
+        else {
+            "tags": {
+                "dagster/asset_partition_range_start": day,
+                "dagster/asset_partition_range_end": last,
+            }
+        }
+    )
+    per_step: dict[str, float] = {}
+    split: dict[str, dict[str, float]] = {}
+    totals: dict[str, float] = {}
+    ok = True
     with DagsterInstance.ephemeral() as instance:
-        started = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance,
-            asset_selection=keys,
-            partition_key=day,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
-        total = time.perf_counter() - started
-        per_step: dict[str, float] = {}
-        split: dict[str, dict[str, float]] = {}
-        for record in instance.all_logs(result.run_id):
-            event = record.dagster_event
-            if event is not None and event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-                materialization = event.event_specific_data.materialization
-                metadata = materialization.metadata
-                if "compute_seconds" in metadata:
-                    split[materialization.asset_key.to_user_string()] = {
-                        "compute": float(metadata["compute_seconds"].value),
-                        "mongo": float(metadata["mongo_seconds"].value),
+        for phase, selection in phases.items():
+            job = defs.resolve_implicit_job_def_def_for_assets(selection)
+            started = time.perf_counter()
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=selection,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                **where,
+            )
+            totals[phase] = time.perf_counter() - started
+            ok = ok and result.success
+            for record in instance.all_logs(result.run_id):
+                event = record.dagster_event
+                if event is None:
+                    continue
+                if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                    materialization = event.event_specific_data.materialization
+                    metadata = materialization.metadata
+                    parts = {
+                        name: float(metadata[key].value)
+                        for name, key in (
+                            ("compute", "compute_seconds"),
+                            ("mongo", "mongo_seconds"),
+                            ("compile", "compile_seconds"),
+                            ("vocabulary", "vocabulary_load_seconds"),
+                        )
+                        if key in metadata
                     }
-            if event is not None and event.event_type == DagsterEventType.STEP_SUCCESS:
-                per_step[event.step_key] = event.step_success_data.duration_ms / 1000
-            if event is not None and event.event_type == DagsterEventType.STEP_FAILURE:
-                per_step[event.step_key] = float("nan")
-                print(f"step {event.step_key} failed: {event.step_failure_data.error}")
-    return per_step, split, total, result.success
+                    if parts:
+                        split[materialization.asset_key.to_user_string()] = parts
+                if event.event_type == DagsterEventType.STEP_SUCCESS:
+                    per_step[event.step_key] = event.step_success_data.duration_ms / 1000
+                if event.event_type == DagsterEventType.STEP_FAILURE:
+                    per_step[event.step_key] = float("nan")
+                    print(f"step {event.step_key} failed: {event.step_failure_data.error}")
+    return per_step, split, totals, ok
 
 
 def python_rows_report(rows: list[dict]) -> dict:
@@ -179,28 +224,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000, help="demo messages per day")
     parser.add_argument("--day", default="2025-03-04", help="the UTC day to materialize")
+    parser.add_argument("--days", type=int, default=1, help="days in the one run (a range)")
     parser.add_argument("--repeat", type=int, default=3, help="repeats of the Polars report")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--lake-only", action="store_true", help="skip the serving run (MongoDB documents)"
+    )
     args = parser.parse_args(argv)
 
     logging.getLogger("dagster").setLevel(logging.WARNING)
     tmp = Path(tempfile.mkdtemp(prefix="graph_1m_"))
     _configure(tmp, args.messages)
     try:
-        per_step, split, total, ok = run_graph(args.day)
-        print(f"\nwhole graph, one day of {args.messages:,} demo messages ({args.day}):")
+        per_step, split, totals, ok = run_graph(args.day, args.days, not args.lake_only)
+        import resource
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"\nwhole graph, {args.days} day(s) of {args.messages:,} demo messages from "
+            f"{args.day} in one run:"
+        )
         print("| asset (step) | wall time (s) |\n|---|---|")
         for step, seconds in sorted(per_step.items(), key=lambda kv: -kv[1]):
             print(f"| {step} | {seconds:.1f} |")
-        print(f"| **run total** (incl. run start/stop) | {total:.1f} |")
+        for phase, seconds in totals.items():
+            print(f"| **{phase}** (incl. run start/stop) | {seconds:.1f} |")
+        print(f"peak resident memory of this process: {peak_mb:,.0f} MB")
         for asset_name, parts in sorted(split.items()):
-            print(
-                f"  {asset_name}: read + compute {parts['compute']:.1f} s, "
-                f"MongoDB writes {parts['mongo']:.1f} s (rest: Parquet write, checks)"
-            )
+            print(f"  {asset_name}: " + ", ".join(f"{k} {v:.1f} s" for k, v in parts.items()))
         if not ok:
             print("the run FAILED: see the failed steps above", file=sys.stderr)
             return 1
+        if args.repeat < 1:
+            return 0
         cmp = compare_report(tmp / "lake", args.day, args.repeat)
         print(
             f"\ndaily report figures over {int(cmp['rows']):,} rows: Polars build_report "

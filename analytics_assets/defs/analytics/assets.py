@@ -1,14 +1,15 @@
 """`conversation_analytics`, `user_analytics`, `model_performance`: thin daily assets.
 
 Each asset scans the columns it needs from its daily inputs (Parquet, lazily), builds the
-prepared message view (`analytics.prepare`), calls one pure function from `analytics/`, writes
-MongoDB in bulk, and yields its checks (`checks/analytics.py`) on the frames it just built.
+prepared message view (`analytics.prepare`), calls one pure function from `analytics/`, and
+yields its checks (`checks/analytics.py`) on the frames it just built.
 All three are `BackfillPolicy.single_run()`: a range run processes every day of the range in one
 process and returns one frame that the Parquet IO manager splits by the `partition_expr` column.
 `automation.FOLLOW_UPSTREAM` (eager, for any day, not only the latest) keeps them following
 ingestion and categorization, also when an old day is re-ingested or retried; for
 `user_analytics` that re-run then walks forward day by day, since each day depends on the one
-before.
+before. Their MongoDB documents are written downstream by the serving assets
+(`defs/serving/`), so these steps never wait on MongoDB.
 """
 
 import time
@@ -41,7 +42,6 @@ from analytics_assets.defs.analytics.checks import (
 from analytics_assets.defs.analytics.conversations import (
     conversation_analytics as build_conversations,
 )
-from analytics_assets.defs.analytics.conversations import to_mongo_frame as conversation_docs
 from analytics_assets.defs.analytics.models import model_performance as build_models
 from analytics_assets.defs.analytics.prepare import (
     load_prepared,
@@ -50,13 +50,10 @@ from analytics_assets.defs.analytics.users import (
     advance_state,
     empty_state,
 )
-from analytics_assets.defs.analytics.users import to_mongo_frame as user_docs
 from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
 from analytics_assets.settings import get_settings
-from analytics_assets.storage.mongo import MongoResource
-from analytics_assets.storage.mongo.base import day_start
 
 ANALYTICS_GROUP = "analytics"
 FIGURE_COLUMNS = (
@@ -83,13 +80,9 @@ DAILY_INS = {
 
 
 def timings(started: float, computed: float) -> dict[str, float]:
-    """Where the step's time went: reading + computing, then MongoDB (read by people and by
+    """Where the step's time went: reading + computing (read by people and by
     benchmarks/graph_1m.py; the Parquet write follows in the IO manager)."""
-    now = time.perf_counter()
-    return {
-        "compute_seconds": round(computed - started, 3),
-        "mongo_seconds": round(now - computed, 3),
-    }
+    return {"compute_seconds": round(computed - started, 3)}
 
 
 def _cell(value: object) -> str:
@@ -130,31 +123,24 @@ def per_day_table(frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr])
             )
         ],
     ),
-    kinds={"polars", "parquet", "mongodb"},
+    kinds={"polars", "parquet"},
 )
 def conversation_analytics(
     context: AssetExecutionContext,
-    mongo: MongoResource,
     raw_messages: pl.LazyFrame,
     raw_conversations: pl.LazyFrame,
     categorized_messages: pl.LazyFrame,
 ) -> Iterator[Output | AssetCheckResult]:
     """One row per conversation and UTC day with activity: app, models, pseudonymous user,
     first/last message, duration, messages, tokens, cost, latency, errors, dominant topic and
-    intent, sentiment at start/end and its trend, languages. Parquet + MongoDB
-    `conversation_analytics` (replaced per day, keyed by conversation id and date)."""
+    intent, sentiment at start/end and its trend, languages. Parquet (the MongoDB documents:
+    `serving_conversation_analytics`)."""
     started = time.perf_counter()
     messages, _, prepared = load_prepared(
         raw_messages, raw_conversations, categorized_messages, get_settings().pseudonym_key
     )
     rows = build_conversations(prepared)
     computed = time.perf_counter()
-    docs = conversation_docs(rows)
-    repo = mongo.conversations()
-    written = 0
-    for key in context.partition_keys:
-        day_docs = docs.filter(pl.col("partition") == key)
-        written += repo.replace_partition(key, day_docs).documents
     yield Output(
         rows,
         metadata={
@@ -162,7 +148,6 @@ def conversation_analytics(
             "conversations": rows.height,
             "messages": int(rows["message_count"].sum()) if rows.height else 0,
             "new_conversations": int(rows["new_conversation"].sum()) if rows.height else 0,
-            "mongo_documents": written,
             "per_day": MetadataValue.md(
                 per_day_table(
                     rows,
@@ -291,11 +276,10 @@ PREVIOUS_DAY = TimeWindowPartitionMapping(
             )
         ],
     ),
-    kinds={"polars", "parquet", "mongodb"},
+    kinds={"polars", "parquet"},
 )
 def user_analytics(
     context: AssetExecutionContext,
-    mongo: MongoResource,
     raw_messages: pl.LazyFrame,
     raw_conversations: pl.LazyFrame,
     categorized_messages: pl.LazyFrame,
@@ -337,7 +321,6 @@ def user_analytics(
     )
     gap = get_settings().session_gap_minutes
     states: list[pl.DataFrame] = []
-    active: set[str] = set()
     for day in days:
         state = advance_state(
             state,
@@ -347,12 +330,8 @@ def user_analytics(
             gap_minutes=gap,
         )
         states.append(state)
-        active.update(state.filter(pl.col("active_today"))["user_key"].to_list())
-        active.update(started.filter(pl.col("date") == day)["user_key"].drop_nulls().to_list())
     out = pl.concat(states, how="vertical")
     computed = time.perf_counter()
-
-    written, skipped = _write_users(mongo, state, active, days[-1])
     last = state
     yield Output(
         out,
@@ -360,8 +339,6 @@ def user_analytics(
             **timings(started_at, computed),
             "users": last.height,
             "active_users": last.filter(pl.col("active_today")).height,
-            "users_written_to_mongo": written,
-            "users_skipped_newer_in_mongo": skipped,
             "session_gap_minutes": gap,
             "per_day": MetadataValue.md(
                 per_day_table(
@@ -397,24 +374,3 @@ def _starting_state(previous: pl.DataFrame | None, before: date) -> pl.DataFrame
         return empty_state()
     found = previous.filter(pl.col("as_of") == before)
     return found if found.height else empty_state()
-
-
-def _write_users(
-    mongo: MongoResource, state: pl.DataFrame, active: set[str], as_of: date
-) -> tuple[int, int]:
-    """Upsert the users active in the run, unless MongoDB already holds a later state of them
-    (re-running an old day must not roll a user's document back)."""
-    if not active:
-        return 0, 0
-    repo = mongo.users()
-    keys = sorted(active)
-    newer: set[str] = set()
-    for i in range(0, len(keys), 5000):
-        chunk = keys[i : i + 5000]
-        found = repo.find(
-            {"_id": {"$in": chunk}, "as_of": {"$gt": day_start(as_of)}}, projection={"_id": 1}
-        )
-        newer.update(d["_id"] for d in found)
-    rows = state.filter(pl.col("user_key").is_in(keys) & ~pl.col("user_key").is_in(list(newer)))
-    counts = repo.upsert_many(user_docs(rows))
-    return counts.documents, len(newer)

@@ -1,11 +1,11 @@
 """`categorized_messages`: topic, intent and sentiment of every message, scored with JAX.
 
 Thin asset: reads the day's `raw_messages`, runs the pure `scoring.messages` functions with the
-configured engine (`ScoringResource`: device, taxonomy, learned weights), writes the frame
-through the Parquet IO manager and the per-conversation labels to MongoDB
-`conversation_categories` (one partition replaced whole). A single-run backfill scores all of
-its days in one engine call (kernels compiled once) and writes each day's documents to that
-day's partition.
+configured engine (`ScoringResource`: device, taxonomy, learned weights) and writes the frame
+through the Parquet IO manager. The per-conversation labels in MongoDB
+`conversation_categories` are written downstream by `serving_conversation_categories`
+(`defs/serving/`), so the lake never waits on MongoDB. A single-run backfill scores all of its
+days in one engine call (kernels compiled once).
 
 No `from __future__ import annotations` here: Dagster checks the `context` annotation by
 identity, and a string annotation fails that check.
@@ -13,7 +13,6 @@ identity, and a string annotation fails that check.
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import polars as pl
 from dagster import (
@@ -35,7 +34,6 @@ from analytics_assets.defs.categorization.messages import (
     CATEGORIZED_SCHEMA,
     INPUT_COLUMNS,
     categorize_messages,
-    conversation_categories,
 )
 from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.execution import SCORING_QUEUE, step_queue_tags
@@ -91,8 +89,7 @@ def categorized_messages(
     raw_messages: pl.LazyFrame,
 ) -> Iterator[Output | AssetCheckResult]:
     """Topic, intent and sentiment of each user query, sentiment of each bot answer, and the
-    message's language; per-conversation labels (topic set, dominant intent, overall
-    sentiment) go to MongoDB `conversation_categories`."""
+    message's language (per-conversation labels: `serving_conversation_categories`)."""
     messages = load_columns(raw_messages, INPUT_COLUMNS, RAW_MESSAGES_SCHEMA)
     categorizer = scoring.categorizer()
     started = time.perf_counter()
@@ -107,15 +104,8 @@ def categorized_messages(
     elapsed = time.perf_counter() - started
     compile_s = categorizer.compile_seconds - compile_before
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    day = result.select(pl.col("created_at").dt.date().cast(pl.String).alias("day"))["day"]
-    repo = mongo.categories()
     errors_repo = mongo.errors()
-    written: dict[str, int] = {}
     for key in context.partition_keys:
-        docs = conversation_categories(result.filter(day == key), key, now)
-        repo.replace_partition(key, docs)
-        written[key] = docs.height
         # Categorization has no row-level failures (every text gets labels); recording the
         # empty set resolves errors an earlier version of this asset may have left open.
         errors_repo.record_partition(ASSET_NAME, key, pl.DataFrame(schema=PROCESSING_ERRORS_SCHEMA))
@@ -125,7 +115,7 @@ def categorized_messages(
     context.log.info(
         f"{ASSET_NAME} {context.partition_keys[0]}..{context.partition_keys[-1]}: "
         f"{result.height} messages on {categorizer.device_name} in {elapsed:.2f}s "
-        f"(compile {compile_s:.2f}s), {sum(written.values())} conversation category documents"
+        f"(compile {compile_s:.2f}s)"
     )
     yield Output(
         result,
@@ -145,7 +135,6 @@ def categorized_messages(
             "sentiment_distribution": distribution_markdown(result, "sentiment"),
             "answer_sentiment_distribution": distribution_markdown(result, "answer_sentiment"),
             "language_distribution": distribution_markdown(result, "language"),
-            "conversation_category_documents": MetadataValue.json(written),
         },
     )
     duplicates = result.height - result["message_id"].n_unique()

@@ -76,6 +76,13 @@ _DENSE_SCRIPTS = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
 
 # Distinct texts per detector call (memory bound, see detect_languages).
 _CHUNK = 20_000
+# Detections already made in this process, per detector (languages, low_accuracy): key text ->
+# language, confidence. `categorized_messages` and `translated_messages` detect the same texts
+# of the same day; with this, a run that materializes both detects each text once (issue 16).
+# Bounded: past `_MEMO_MAX_TEXTS` distinct texts the memo starts over.
+_MEMO_MAX_TEXTS = 2_000_000
+_memo: dict[tuple[tuple[str, ...], bool], pl.DataFrame] = {}
+_memo_lock = threading.Lock()
 
 OUTPUT_SCHEMA = pl.Schema({"language": pl.String(), "language_confidence": pl.Float64()})
 
@@ -185,6 +192,12 @@ def detect_languages(
         .collect()
     )["key"]
 
+    memo_key = (tuple(cfg.languages), cfg.low_accuracy)
+    with _memo_lock:
+        known = _memo.get(memo_key)
+    wanted = candidates
+    if known is not None and candidates.len():
+        candidates = candidates.filter(~candidates.is_in(known["key"]))
     if candidates.len():
         detector = get_detector(cfg.languages, cfg.low_accuracy)
         codes = _iso_codes()
@@ -207,11 +220,24 @@ def detect_languages(
         )
     else:
         detected = pl.DataFrame(schema={"key": pl.String(), **OUTPUT_SCHEMA})
+    if known is not None:
+        memo = pl.concat([known, detected], how="vertical")
+        # Only this call's candidates: the memo may hold texts another min_letters let through.
+        detected = memo.filter(pl.col("key").is_in(wanted))
+    else:
+        memo = detected
+    with _memo_lock:
+        _memo[memo_key] = memo if memo.height <= _MEMO_MAX_TEXTS else known_empty()
 
     return frame.join(detected, on="key", how="left", maintain_order="left").select(
         pl.col("language").fill_null(UNKNOWN),
         pl.col("language_confidence").fill_null(0.0),
     )
+
+
+def known_empty() -> pl.DataFrame:
+    """An empty memo (the schema of `detect_languages`' detected frame)."""
+    return pl.DataFrame(schema={"key": pl.String(), **OUTPUT_SCHEMA})
 
 
 def message_language(

@@ -27,12 +27,21 @@ leaves stale keys. Re-running the write converges to exactly the new set. Reader
 empty partition, which delete-then-insert would show during a rewrite. MongoDB transactions
 would make it atomic but need a replica set, which neither a standalone mongod nor the
 embedded server provides.
+
+`rewrite_partition` is the bulk path of the serving assets (`defs/serving/`): under the same
+lease it deletes the partition, then inserts the new set with `insert_many(ordered=False)` in
+large batches (optionally from several threads). It leaves the same documents as
+`replace_partition` (partition value, `_write_id` and `updated_at` stamped alike) at several
+times the documents/s, and gives up one thing: while it runs, or after a crash, readers see the
+partition incomplete (the serving asset's materialization then fails, and re-running it
+converges). The lake (Parquet) is the record; MongoDB serves it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -208,6 +217,28 @@ def _check_unique_keys(docs: Documents, key_fields: Sequence[str]) -> None:
             raise ValueError(f"duplicate keys {list(key_fields)} in write: {dupes.head(5).rows()}")
 
 
+def _run_batches(
+    write: Callable[[Any], WriteCounts], batches: Iterable[Any], connections: int
+) -> WriteCounts:
+    """`write` every batch, from `connections` threads when > 1 (pymongo's pool hands each
+    thread its own connection). At most two batches per thread are prepared ahead, so a large
+    partition never sits in memory as documents all at once. The first failure is raised."""
+    total = WriteCounts()
+    if connections <= 1:
+        for batch in batches:
+            total = total + write(batch)
+        return total
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        pending: list[Future[WriteCounts]] = []
+        for batch in batches:
+            pending.append(pool.submit(write, batch))
+            while len(pending) >= 2 * connections:
+                total = total + pending.pop(0).result()
+        for future in pending:
+            total = total + future.result()
+    return total
+
+
 def _counts(result: BulkWriteResult, documents: int) -> WriteCounts:
     return WriteCounts(
         documents=documents,
@@ -335,6 +366,74 @@ class Repository:
             {partition_field: value, WRITE_ID: {"$ne": write_id}}
         ).deleted_count
         return total + WriteCounts(deleted=deleted)
+
+    def rewrite_partition(
+        self,
+        partition_value: Any,
+        docs: Documents,
+        *,
+        partition_field: str = "partition",
+        key_fields: Sequence[str] | None = None,
+        batch: int = 10_000,
+        connections: int = 1,
+    ) -> WriteCounts:
+        """Make the partition's documents exactly `docs`: delete the partition, then insert.
+
+        The bulk path (module docstring): no per-document upsert and no read of the
+        partition's keys; `insert_many(ordered=False)` batches of `batch` documents on
+        `connections` threads, under the partition's lease like `replace_partition`. An insert
+        that hits a key living outside the partition is retried as an upsert, as there.
+        """
+        keys = self._keys(key_fields)
+        _check_unique_keys(docs, keys)
+        with partition_lock(self.collection, partition_field, partition_value):
+            write_id = uuid.uuid4().hex
+            now = utcnow()
+            value = _bson_value(partition_value)
+            deleted = self.collection.delete_many({partition_field: value}).deleted_count
+            seen: set[tuple] = set()
+
+            def stamp(batch_docs: list[dict]) -> list[dict]:
+                for doc in batch_docs:
+                    if doc.get(partition_field, value) != value:
+                        raise ValueError(
+                            f"document {key_filter(doc, keys)} has {partition_field}="
+                            f"{doc[partition_field]!r}, not the partition being written "
+                            f"({value!r})"
+                        )
+                    doc[partition_field] = value
+                    doc[WRITE_ID] = write_id
+                    doc["updated_at"] = now
+                    if not isinstance(docs, pl.DataFrame):  # frames were checked above
+                        ident = tuple(key_filter(doc, keys).values())
+                        if ident in seen:
+                            raise ValueError(f"duplicate key {ident} in partition write")
+                        seen.add(ident)
+                return batch_docs
+
+            chunks = (stamp(b) for b in iter_document_chunks(docs, batch))
+            total = _run_batches(lambda c: self._insert_batch(c, keys), chunks, connections)
+        return total + WriteCounts(deleted=deleted)
+
+    def _insert_batch(self, docs: list[dict], keys: tuple[str, ...]) -> WriteCounts:
+        """`insert_many(ordered=False)`; duplicate keys are retried as upserts."""
+        try:
+            result = self.collection.insert_many(docs, ordered=False)
+            return WriteCounts(documents=len(docs), inserted=len(result.inserted_ids))
+        except BulkWriteError as exc:
+            details = exc.details
+            retry: list[ReplaceOne] = []
+            for error in details.get("writeErrors", []):
+                if error.get("code") != DUPLICATE_KEY:
+                    raise
+                doc = docs[error["index"]]
+                if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
+                    doc = {k: v for k, v in doc.items() if k != "_id"}
+                retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+            done = WriteCounts(
+                documents=len(docs) - len(retry), inserted=details.get("nInserted", 0)
+            )
+            return done + _counts(self.collection.bulk_write(retry, ordered=False), len(retry))
 
     def _write_replacing(
         self, ops: list[InsertOne | ReplaceOne], docs: list[dict], keys: tuple[str, ...]

@@ -83,6 +83,27 @@ class PartitionedRepository(Repository):
             chunk_size=chunk_size,
         )
 
+    def rewrite_partition(
+        self,
+        partition: str,
+        docs: Documents,
+        *,
+        partition_field: str = "partition",
+        key_fields: Sequence[str] | None = None,
+        batch: int = 10_000,
+        connections: int = 1,
+    ) -> WriteCounts:
+        """The bulk path (delete the partition, then `insert_many`; see `base`)."""
+        stamped = _with_partition(docs, partition, self.partition_defaults(partition))
+        return super().rewrite_partition(
+            partition,
+            stamped,
+            partition_field=partition_field,
+            key_fields=key_fields,
+            batch=batch,
+            connections=connections,
+        )
+
 
 def _range(field: str, start: DayLike | None, end: DayLike | None) -> dict[str, Any]:
     """`{field: {$gte: start, $lt: end}}` on midnight-UTC bounds ([start, end) in days)."""

@@ -253,9 +253,17 @@ def stop_server(path: str | Path, timeout_s: float = 30.0) -> bool:
     return running
 
 
-def serve(path: Path, port: int) -> None:
-    """Run the server in this process until SIGTERM/SIGINT (the detached child's main)."""
+def serve(path: Path, port: int, patched: bool = True) -> None:
+    """Run the server in this process until SIGTERM/SIGINT (the detached child's main).
+
+    `patched` applies `server_patches` (the per-document index-list reads removed); False
+    runs SecantusDB as shipped, the baseline of benchmarks/serving_writes.py."""
     from secantus import SecantusDBServer
+
+    from analytics_assets.storage.mongo import server_patches
+
+    if patched:
+        server_patches.apply()
 
     path.mkdir(parents=True, exist_ok=True)
     server = SecantusDBServer(
@@ -306,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ensure", action="store_true", help="start the server unless running; print its URI"
     )
+    parser.add_argument(
+        "--unpatched", action="store_true", help="run SecantusDB as shipped (benchmark baseline)"
+    )
     args = parser.parse_args(argv)
     path = Path(args.path).resolve()
     if args.stop:
@@ -314,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ensure:
         print(ensure_server(path))
         return 0
-    serve(path, args.port)
+    serve(path, args.port, patched=not args.unpatched)
     return 0
 
 

@@ -19,6 +19,7 @@ import pytest
 from dagster import AssetSpec, DagsterInstance, materialize
 
 from analytics_assets.defs.analytics import assets as analytics_assets
+from analytics_assets.defs.serving import assets as serving_assets
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
 from analytics_assets.settings import get_settings
@@ -34,8 +35,17 @@ ASSETS = [
     analytics_assets.conversation_analytics,
     analytics_assets.model_performance,
     analytics_assets.user_analytics,
+    # MongoDB documents: written downstream by the serving area.
+    serving_assets.serving_conversation_analytics,
+    serving_assets.serving_user_analytics,
 ]
-SELECTION = ["conversation_analytics", "model_performance", "user_analytics"]
+SELECTION = [
+    "conversation_analytics",
+    "model_performance",
+    "user_analytics",
+    "serving_conversation_analytics",
+    "serving_user_analytics",
+]
 MONTH = {
     "dagster/asset_partition_range_start": "2025-01-01",
     "dagster/asset_partition_range_end": "2025-01-31",
@@ -81,6 +91,8 @@ def test_month_in_one_run_with_passing_checks(month) -> None:
         ("user_analytics", "unique_keys"),
         ("user_analytics", "no_negative_figures"),
         ("user_analytics", "state_is_continuous"),
+        ("serving_conversation_analytics", "partition_documents_complete"),
+        ("serving_user_analytics", "active_users_written"),
     }
     assert all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
     per_asset: dict[str, set[str]] = {}
@@ -214,7 +226,7 @@ def test_rerunning_a_day_replaces_and_never_double_counts(month) -> None:
     (meta,) = [
         e.event_specific_data.materialization.metadata
         for e in result.get_asset_materialization_events()
-        if e.event_specific_data.materialization.asset_key.path[-1] == "user_analytics"
+        if e.event_specific_data.materialization.asset_key.path[-1] == "serving_user_analytics"
     ]
     assert meta["users_skipped_newer_in_mongo"].value > 0
     assert date.fromisoformat(day) < date(2025, 1, 31)

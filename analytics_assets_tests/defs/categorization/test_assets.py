@@ -1,5 +1,6 @@
 """`categorized_messages` materialized for real: the Parquet IO manager on a temp folder and the
-embedded MongoDB (`conversation_categories`). The upstream `raw_messages` partition comes from
+embedded MongoDB (`conversation_categories`, written downstream by
+`serving_conversation_categories`). The upstream `raw_messages` partition comes from
 a small asset of the same key returning fixed rows in `RAW_MESSAGES_SCHEMA` (ingestion has its
 own tests)."""
 
@@ -15,6 +16,7 @@ from dagster import BackfillPolicy, DagsterInstance, asset, materialize
 from analytics_assets.defs.categorization.assets import categorized_messages
 from analytics_assets.defs.categorization.messages import CATEGORIZED_SCHEMA
 from analytics_assets.defs.categorization.resource import ScoringResource
+from analytics_assets.defs.serving.assets import serving_conversation_categories
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
@@ -77,7 +79,7 @@ def raw_messages(context) -> pl.DataFrame:  # type: ignore[no-untyped-def]
 def _run(mongo: MongoResource, lake: Path, **kwargs):  # type: ignore[no-untyped-def]
     with DagsterInstance.ephemeral() as instance:
         return materialize(
-            [raw_messages, categorized_messages],
+            [raw_messages, categorized_messages, serving_conversation_categories],
             instance=instance,
             resources={
                 "io_manager": LakeIOManager(base_path=str(lake)),
@@ -121,7 +123,12 @@ def test_materializes_labels_and_conversation_categories(
     assert "from_end_user_id" not in out.columns
 
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {"unique_message_ids": True, "covers_raw_messages": True, "labels_valid": True}
+    assert checks == {
+        "unique_message_ids": True,
+        "covers_raw_messages": True,
+        "labels_valid": True,
+        "partition_documents_complete": True,
+    }
     (event,) = result.asset_materializations_for_node("categorized_messages")
     meta = {k: v.value for k, v in event.metadata.items()}
     assert meta["device"].startswith("cpu")

@@ -135,3 +135,41 @@ def test_chunked_detection_matches_one_call(monkeypatch: pytest.MonkeyPatch) -> 
     assert chunked["language_confidence"].to_list() == pytest.approx(
         whole["language_confidence"].to_list(), abs=1e-9
     )
+
+
+def test_a_text_is_detected_once_per_process_and_settings_still_apply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """categorized_messages and translated_messages detect the same texts: the second call
+    answers from the process memo (the detector sees none of them again), with the same
+    result, and a memo entry never overrides this call's own filters (min_letters)."""
+    from analytics_assets.defs.categorization import language
+
+    monkeypatch.setattr(language, "_memo", {})
+    texts = ["Guten Morgen, ich habe eine Frage", "Where is my withdrawal?", "ok", None]
+    first = detect_languages(texts)
+
+    seen: list[int] = []
+    real = language.get_detector
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        detector = real(*args)
+
+        class Counted:
+            def compute_language_confidence_values_in_parallel(self, batch):  # type: ignore[no-untyped-def]
+                seen.append(len(batch))
+                return detector.compute_language_confidence_values_in_parallel(batch)
+
+        return Counted()
+
+    monkeypatch.setattr(language, "get_detector", counting)
+    again = detect_languages(texts)
+    assert again.equals(first)
+    assert seen == []  # nothing sent to the detector twice
+    assert first["language"].to_list()[:2] == ["de", "en"]
+
+    text = "Bonjour madame"  # 13 letters
+    assert detect_languages([text], DetectionSettings(min_letters=3))["language"][0] == "fr"
+    # In the memo now, but too short for this call's filter: unknown, as without the memo.
+    strict = DetectionSettings(min_letters=20)
+    assert detect_languages([text], strict)["language"].to_list() == ["unknown"]
