@@ -1,4 +1,4 @@
-"""A partition backfill launched the way a user launches one, and the schedules' next ticks.
+"""A partition backfill launched the way a user launches one.
 
 Real parts: `dagster-webserver` and `dagster-daemon` on the production instance file in a
 throw-away PostgreSQL database (`fixtures/dagster_stack.py`), the demo source, the session's
@@ -12,16 +12,12 @@ MongoDB, a lake in a temp folder.
   second run, over the same whole range, after the first. Every partition of every asset is
   materialized, the daily report (the downstream end of the graph) in the lake and in
   MongoDB included.
-* The webserver's preview of each schedule's next tick (`futureTicks`, evaluated by the code
-  location exactly as the daemon evaluates a tick): the run request names the period that
-  has just ended.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,8 +82,6 @@ def test_backfill_through_graphql_is_one_run_that_materializes_every_partition(
         "partitionNames": DAYS,
         "assetSelection": [{"path": [name]} for name in DAILY_ASSETS],
         "title": "five days",
-        # One process per run (the default multiprocess executor would start one per step).
-        "runConfigData": {"execution": {"config": {"in_process": {}}}},
     }
     answer = stack.graphql(LAUNCH, {"params": params})["launchPartitionBackfill"]
     assert answer["__typename"] == "LaunchBackfillSuccess", answer
@@ -134,64 +128,3 @@ def test_backfill_through_graphql_is_one_run_that_materializes_every_partition(
     mongo = MongoResource(uri=stack.env["MONGODB_URI"], database=stack.env["MONGODB_DATABASE"])
     reports = mongo.db()["analytics_reports"].find({"period_type": "daily"})
     assert sorted(doc["period_key"] for doc in reports) == DAYS
-
-
-SCHEDULES = """
-query($selector: RepositorySelector!, $cursor: Float!) {
-  schedulesOrError(repositorySelector: $selector) {
-    __typename
-    ... on Schedules { results {
-      name pipelineName
-      futureTicks(limit: 1, cursor: $cursor) { results {
-        timestamp
-        evaluationResult {
-          runRequests { runKey tags { key value } }
-          skipReason
-          error { message }
-        }
-      } }
-    } }
-    ... on Error { message }
-  }
-}
-"""
-
-
-def last_complete_period(job_name: str, tick: date) -> str:
-    """The partition key a report schedule must ask for at a tick on `tick` (UTC date)."""
-    if job_name.startswith("daily"):
-        return (tick - timedelta(days=1)).isoformat()
-    if job_name.startswith("weekly"):
-        return (tick - timedelta(days=tick.weekday() + 7)).isoformat()
-    assert job_name.startswith("monthly"), job_name
-    return (tick.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
-
-
-def test_schedules_next_ticks_request_the_period_that_just_ended(stack: DagsterStack) -> None:
-    from analytics_assets.definitions import defs
-
-    expected_names = {s.name for s in defs.schedules}
-    start = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # a Sunday: next are Mon 30th, Tue 1st
-    data = stack.graphql(SCHEDULES, {"selector": stack.selector(), "cursor": start.timestamp()})[
-        "schedulesOrError"
-    ]
-    assert data["__typename"] == "Schedules", data
-    schedules = {s["name"]: s for s in data["results"]}
-    assert set(schedules) == expected_names
-    jobs = set()
-    for name, schedule in schedules.items():
-        (tick,) = schedule["futureTicks"]["results"]
-        moment = datetime.fromtimestamp(tick["timestamp"], UTC)
-        assert start < moment < start + timedelta(days=3), (name, moment)
-        result = tick["evaluationResult"]
-        assert not result["error"], (name, result["error"])
-        (request,) = result["runRequests"]
-        tags = {t["key"]: t["value"] for t in request["tags"]}
-        job = schedule["pipelineName"]
-        jobs.add(job)
-        assert tags.get("dagster/partition") == last_complete_period(job, moment.date()), (
-            name,
-            moment,
-            tags,
-        )
-    assert jobs == {"daily_report_job", "weekly_report_job", "monthly_report_job"}

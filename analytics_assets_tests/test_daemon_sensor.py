@@ -13,15 +13,14 @@ What a user sees when they turn the sensor on:
    its late rows too;
 3. later ticks over the same rows launch nothing.
 
-Rows are inserted while the sensor is off and it is turned on afterwards (its cursor survives
-that), so a tick never sees half of an insert. The automation sensor is turned off here:
-downstream materialization is the backfill test's subject, this one is about the partitions
-the sensor launches.
+The first rows are inserted while the sensor is off and it is turned on afterwards, so no
+tick sees half of that insert; the late rows go in with one request while it runs. The
+automation sensor is turned off (before the daemon starts): downstream materialization is
+the backfill test's subject, this one is about the partitions the sensor launches.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -77,7 +76,12 @@ def stack(
         "SCORING_DEVICE": "cpu",
         "TRANSLATOR": "none",
     }
-    with start_stack(env, tmp) as running:
+
+    def sensors_off(stack: DagsterStack) -> None:
+        turn_off(stack, "automation_condition_sensor")
+        turn_off(stack, SENSOR)
+
+    with start_stack(env, tmp, before_daemon=sensors_off) as running:
         yield running
 
 
@@ -125,7 +129,6 @@ def turn_off(stack: DagsterStack, name: str) -> None:
     answer = stack.graphql(STOP, {"id": sensor(stack, name)["id"]})["stopSensor"]
     assert answer["__typename"] == "StopSensorMutationResult", answer
     assert answer["instigationState"]["status"] == "STOPPED"
-    time.sleep(3)  # a tick already under way finishes before the test writes rows
 
 
 def sensor_runs(stack: DagsterStack, count: int) -> list[Any]:
@@ -147,8 +150,10 @@ def lake_ids(stack: DagsterStack, day: date) -> set[str]:
 def test_sensor_launches_exactly_the_touched_partitions(
     stack: DagsterStack, nocodb_server: NocoDBTestServer, dify: DifyBase
 ) -> None:
-    turn_off(stack, "automation_condition_sensor")
-    turn_off(stack, SENSOR)
+    # Both sensors were turned off before the daemon started (so no first tick races the
+    # switch): the rows go in while nothing reads them, then the sensor is turned on.
+    assert sensor(stack, SENSOR)["sensorState"]["status"] == "STOPPED"
+    assert sensor(stack, "automation_condition_sensor")["sensorState"]["status"] == "STOPPED"
     client = nocodb_server.client()
 
     # 1. Rows of two days: one run per day, for exactly those days.
@@ -169,12 +174,15 @@ def test_sensor_launches_exactly_the_touched_partitions(
         expected = set(by_day.filter(pl.col("day") == str(day))["id"].to_list())
         assert lake_ids(stack, day) == expected
 
-    # 2. Late rows for the earlier day: that day, and only it, is re-materialized.
-    turn_off(stack, SENSOR)
-    late_conversations, late = wire_rows((D1,), seed=99, messages_per_day=6)
-    insert_frame(client, dify.conversations_table_id, late_conversations)
+    # 2. Late messages in the earlier day's conversations, inserted while the sensor runs
+    # (one request, so one tick sees all of them): that day, and only it, is re-materialized.
+    _, late = wire_rows((D1,), seed=99, messages_per_day=6)
+    d1_conversations = by_day.filter(pl.col("day") == str(D1))["conversation_id"].to_list()
+    late = late.with_columns(
+        conversation_id=pl.Series([d1_conversations[i % 3] for i in range(late.height)])
+    )
+    assert late.height <= 100
     insert_frame(client, dify.messages_table_id, late)
-    turn_on(stack, SENSOR)
     runs = sensor_runs(stack, 3)
     assert len(runs) == 3
     rerun = runs[-1]
@@ -195,7 +203,8 @@ def test_sensor_launches_exactly_the_touched_partitions(
 
     def quiet_ticks_after_last_launch() -> list[dict[str, Any]] | None:
         ticks = sensor(stack, SENSOR)["sensorState"]["ticks"]
-        later = [t for t in ticks if t["timestamp"] > last_launch]
+        # Finished ticks only: the one under way has no outcome yet.
+        later = [t for t in ticks if t["timestamp"] > last_launch and t["status"] != "STARTED"]
         return later if len(later) >= 2 else None
 
     later = wait_for("two more sensor ticks", quiet_ticks_after_last_launch, timeout_s=120)
