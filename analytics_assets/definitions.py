@@ -1,14 +1,14 @@
 """The one `Definitions` of the code location: every area's definitions, merged, plus resources.
 
 Each area under `defs/` (ingestion, categorization, translation, analytics, reports, errors)
-declares its assets, checks, jobs, schedules and sensors in its own `definitions.py`; this file
+declares its assets, checks, jobs and sensors in its own `definitions.py`; this file
 only merges them and binds the resources, which are built from the settings
 (`settings.py`), so switching the source, the lake or MongoDB is configuration, not code.
 """
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, JobDefinition
 
 from analytics_assets.automation import automation_condition_sensor
 from analytics_assets.defs.analytics import assets as analytics
@@ -43,3 +43,8 @@ defs = Definitions.merge(
         executor=build_executor(),
     ),
 )
+
+
+def job_by_name(name: str) -> JobDefinition:
+    """The resolved job `name`: how a run executed by reference (celery workers) re-loads it."""
+    return defs.get_job_def(name)

@@ -13,6 +13,8 @@ Nothing here is inferred: every frame that crosses a module boundary is cast to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import polars as pl
 
 UTC_TS = pl.Datetime("us", "UTC")
@@ -128,3 +130,22 @@ def conform(df: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
     return df.select(exprs)
+
+
+def load_columns(
+    frame: pl.LazyFrame | pl.DataFrame, columns: Sequence[str], schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
+    """The named columns of a stored input, collected; an empty frame in `schema` when nothing
+    is stored (a missing partition loads as a frame without columns).
+
+    A stored frame that lacks some of the columns is an error, not an empty input: reading it
+    as empty would drop its rows without a word.
+    """
+    present = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    if not present:
+        return pl.DataFrame(schema={c: schema[c] for c in columns})
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ValueError(f"stored frame lacks columns {missing} (it has {list(present)})")
+    selected = frame.select(columns)
+    return selected.collect() if isinstance(selected, pl.LazyFrame) else selected

@@ -96,11 +96,8 @@ def _layer_only(
     """A 3-class decision layer over the rule features alone (no n-grams): idea 1 of issue 6."""
     import numpy as np
 
-    from analytics_assets.defs.categorization.engine.learned import (
-        _predict,
-        dense_features,
-        fit_softmax,
-    )
+    from analytics_assets.defs.categorization.engine.learned import fit_softmax
+    from analytics_assets.defs.categorization.engine.weights import dense_features, predict
 
     classes = ["positive", "negative", "neutral", "mixed"]
     y = np.asarray([classes.index(x) for x in train["label"]], np.int32)
@@ -112,7 +109,7 @@ def _layer_only(
         d_train / scale, none, none.astype(np.float32), y, 4, hash_bits=1, class_balance=balance
     )
     none = np.zeros((test.height, 1), np.int32)
-    probs = np.asarray(_predict(params, d_test / scale, none, none.astype(np.float32)))
+    probs = np.asarray(predict(params, d_test / scale, none, none.astype(np.float32)))
     return pl.Series(np.asarray(classes)[probs.argmax(axis=1)])
 
 

@@ -121,12 +121,14 @@ def _execute_on_workers(
     `execute_in_process` always runs steps in this process, so the job is re-loaded by
     reference (module `analytics_assets.definitions`), which is how the workers load it too.
     """
-    from dagster import execute_job
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
+    from dagster import build_reconstructable_job, execute_job
 
-    recon = ReconstructableRepository.for_module(
-        "analytics_assets.definitions", "defs", working_directory=os.getcwd()
-    ).get_reconstructable_job(job_name)
+    recon = build_reconstructable_job(
+        "analytics_assets.definitions",
+        "job_by_name",
+        reconstructable_args=(job_name,),
+        reconstructor_working_directory=os.getcwd(),
+    )
     run_tags = dict(tags)
     if partition_key is not None:
         run_tags[PARTITION_NAME_TAG] = partition_key

@@ -25,7 +25,6 @@ the result is ordered by (`created_at`, `id`) as the `SourceResource` contract a
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
 import time
@@ -40,8 +39,14 @@ import requests
 from dagster import EnvVar, get_dagster_logger
 from pydantic import Field, PrivateAttr
 from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState
 
-from analytics_assets.http_headers import parse_retry_after
+from analytics_assets.http_retry import (
+    next_wait,
+    parse_retry_after,
+    retrying,
+    wait_backoff_or_retry_after,
+)
 from analytics_assets.schemas import (
     CONVERSATION_TIMESTAMPS,
     CONVERSATIONS_WIRE_SCHEMA,
@@ -266,6 +271,14 @@ class Page:
     is_last_page: bool
 
 
+class _Transient(Exception):
+    """A failure worth another try (connection, timeout, 429/5xx, a body that is not JSON)."""
+
+    def __init__(self, problem: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(problem)
+        self.problem, self.status, self.retry_after = problem, status, retry_after
+
+
 class NocoDBClient:
     """A small NocoDB v2 client: one pooled `requests.Session`, retries, clear errors.
 
@@ -321,10 +334,6 @@ class NocoDBClient:
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
 
-    def _backoff(self, attempt: int) -> float:
-        cap = min(self.backoff_max_s, self.backoff_base_s * (2**attempt))
-        return random.uniform(0.0, cap) if cap > 0 else 0.0
-
     def request(
         self,
         method: str,
@@ -336,30 +345,12 @@ class NocoDBClient:
         """Send one API request with retries; return the decoded JSON answer."""
         url = f"{self.base_url}{path}"
         shown = self._scrub(requests.Request(method, url, params=params).prepare().url or url)
-        last_problem, last_status = "", None
-        for attempt in range(self.max_retries + 1):
-            wait: float | None = None
+
+        def attempt() -> Any:
             try:
                 response = self.session.request(
                     method, url, params=params, json=body, timeout=self.timeout_s
                 )
-                status = last_status = response.status_code
-                if status < 400:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        # A 2xx with a body that is not JSON: a proxy or a cut-off answer.
-                        last_problem = f"HTTP {status} with a body that is not JSON"
-                elif status >= 500 or status in RETRY_STATUSES:
-                    last_problem = f"HTTP {status}: {self._scrub(response.text[:300])}"
-                    if status == 429:
-                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                        if retry_after is not None:
-                            wait = min(retry_after, self.retry_after_max_s)
-                else:
-                    raise NocoDBRequestError(
-                        status, method, shown, self._scrub(response.text[:500]) or "(empty body)"
-                    )
             except (
                 requests.ConnectionError,
                 requests.Timeout,
@@ -367,24 +358,52 @@ class NocoDBClient:
             ) as exc:
                 # Refused or dropped connections, connect/read timeouts, and bodies cut off
                 # mid-way (ChunkedEncodingError, raised while reading an incomplete body).
-                last_problem = f"{type(exc).__name__}: {self._scrub(str(exc))[:300]}"
-                last_status = None
-            if attempt >= self.max_retries:
-                break
-            wait = self._backoff(attempt) if wait is None else wait
+                raise _Transient(f"{type(exc).__name__}: {self._scrub(str(exc))[:300]}") from exc
+            status = response.status_code
+            if status < 400:
+                try:
+                    return response.json()
+                except ValueError:
+                    # A 2xx with a body that is not JSON: a proxy or a cut-off answer.
+                    raise _Transient(
+                        f"HTTP {status} with a body that is not JSON", status
+                    ) from None
+            if status >= 500 or status in RETRY_STATUSES:
+                retry_after = None
+                if status == 429:
+                    asked = parse_retry_after(response.headers.get("Retry-After"))
+                    retry_after = None if asked is None else min(asked, self.retry_after_max_s)
+                problem = f"HTTP {status}: {self._scrub(response.text[:300])}"
+                raise _Transient(problem, status, retry_after)
+            raise NocoDBRequestError(
+                status, method, shown, self._scrub(response.text[:500]) or "(empty body)"
+            )
+
+        def on_retry(state: RetryCallState) -> None:
             with self._lock:
                 self.retries_done += 1
+            problem = getattr(state.outcome.exception() if state.outcome else None, "problem", "")
             self._log.warning(
-                f"NocoDB {method} {shown}: {last_problem}; retry {attempt + 1}/"
-                f"{self.max_retries} in {wait:.2f}s"
+                f"NocoDB {method} {shown}: {problem}; retry {state.attempt_number}/"
+                f"{self.max_retries} in {next_wait(state):.2f}s"
             )
-            self._sleep(wait)
-        raise NocoDBRequestError(
-            last_status,
-            method,
-            shown,
-            f"gave up after {self.max_retries + 1} tries; last: {last_problem}",
+
+        policy = retrying(
+            tries=self.max_retries + 1,
+            transient=_Transient,
+            wait=wait_backoff_or_retry_after(self.backoff_base_s, self.backoff_max_s, (0.0, 1.0)),
+            sleep=self._sleep,
+            on_retry=on_retry,
         )
+        try:
+            return policy(attempt)
+        except _Transient as exc:
+            raise NocoDBRequestError(
+                exc.status,
+                method,
+                shown,
+                f"gave up after {self.max_retries + 1} tries; last: {exc.problem}",
+            ) from None
 
     # -- meta API ------------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ from fsspec import AbstractFileSystem
 from pydantic import Field, PrivateAttr
 from upath import UPath
 
+from analytics_assets.markdown import markdown_table
 from analytics_assets.storage.atomic import (
     ParquetWriteOptions,
     WrittenFile,
@@ -224,23 +225,13 @@ def table_schema(schema: Mapping[str, pl.DataType]) -> TableSchema:
     return TableSchema(columns=[TableColumn(name, str(dtype)) for name, dtype in schema.items()])
 
 
-def _md_cell(value: Any, width: int) -> str:
-    if value is None:
-        return ""
-    text = " ".join(str(value).split()).replace("|", "\\|")  # one line, pipes escaped
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def markdown_preview(df: pl.DataFrame, rows: int = PREVIEW_ROWS, width: int = 60) -> str:
     """First rows as a Markdown table for the Dagster UI: one line per row (newlines folded,
     `|` escaped, long values cut at `width` characters). At most `rows` rows, so the Python
     loop over cells is not a hot path."""
     head = df.head(rows)
-    header = [_md_cell(f"{name} ({dtype})", width) for name, dtype in head.schema.items()]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in head.iter_rows():
-        lines.append("| " + " | ".join(_md_cell(v, width) for v in row) + " |")
-    return "\n".join(lines)
+    header = [f"{name} ({dtype})" for name, dtype in head.schema.items()]
+    return markdown_table(header, head.iter_rows(), width=width)
 
 
 # ---------------------------------------------------------------------------------------------

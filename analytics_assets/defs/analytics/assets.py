@@ -12,14 +12,13 @@ before.
 """
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetIn,
     AssetKey,
@@ -31,6 +30,7 @@ from dagster import (
 )
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
+from analytics_assets.defs.analytics.check_results import check_result, standard_checks
 from analytics_assets.defs.analytics.checks import (
     CheckOutcome,
     conversations_cover_messages,
@@ -44,19 +44,16 @@ from analytics_assets.defs.analytics.conversations import (
 from analytics_assets.defs.analytics.conversations import to_mongo_frame as conversation_docs
 from analytics_assets.defs.analytics.models import model_performance as build_models
 from analytics_assets.defs.analytics.prepare import (
-    CATEGORIZED_COLUMNS,
-    RAW_CONVERSATION_COLUMNS,
-    RAW_MESSAGE_COLUMNS,
-    prepare_messages,
+    load_prepared,
 )
 from analytics_assets.defs.analytics.users import (
     advance_state,
     empty_state,
 )
 from analytics_assets.defs.analytics.users import to_mongo_frame as user_docs
+from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
-from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, RAW_MESSAGES_SCHEMA
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import day_start
@@ -85,70 +82,6 @@ DAILY_INS = {
 }
 
 
-# -- shared input handling ----------------------------------------------------------------------
-
-
-def select_columns(frame: pl.LazyFrame | pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """The named columns that exist (a frame without rows may have no columns at all)."""
-    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
-    chosen = [c for c in columns if c in schema]
-    selected = frame.select(chosen)
-    return selected.collect() if isinstance(selected, pl.LazyFrame) else selected
-
-
-def load_inputs(
-    raw_messages: pl.LazyFrame,
-    raw_conversations: pl.LazyFrame,
-    categorized_messages: pl.LazyFrame,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Raw messages and conversations, and the prepared message view, for the loaded days."""
-    messages = select_columns(raw_messages, RAW_MESSAGE_COLUMNS)
-    if messages.width == 0:  # nothing stored at all: an empty frame in the raw schema
-        messages = pl.DataFrame(schema={c: RAW_MESSAGES_SCHEMA[c] for c in RAW_MESSAGE_COLUMNS})
-    conversations = select_columns(raw_conversations, RAW_CONVERSATION_COLUMNS)
-    if conversations.width == 0:
-        conversations = pl.DataFrame(
-            schema={c: RAW_CONVERSATIONS_SCHEMA[c] for c in RAW_CONVERSATION_COLUMNS}
-        )
-    labels = select_columns(categorized_messages, CATEGORIZED_COLUMNS)
-    prepared = prepare_messages(
-        messages,
-        labels if "message_id" in labels.columns else None,
-        conversations,
-        get_settings().pseudonym_key,
-    )
-    return messages, conversations, prepared
-
-
-def check_result(
-    name: str,
-    outcome: CheckOutcome,
-    asset_key: str,
-    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR,
-) -> AssetCheckResult:
-    return AssetCheckResult(
-        check_name=name,
-        asset_key=asset_key,
-        passed=outcome.passed,
-        severity=severity,
-        metadata={
-            k: v if isinstance(v, int | float) else str(v) for k, v in outcome.metadata.items()
-        },
-    )
-
-
-def standard_checks(asset_name: str, extra: Sequence[tuple[str, str]]) -> list[AssetCheckSpec]:
-    specs = [
-        AssetCheckSpec("unique_keys", asset=asset_name, description="No duplicate keys."),
-        AssetCheckSpec(
-            "no_negative_figures",
-            asset=asset_name,
-            description="Token counts, costs and counts are never negative.",
-        ),
-    ]
-    return specs + [AssetCheckSpec(n, asset=asset_name, description=d) for n, d in extra]
-
-
 def timings(started: float, computed: float) -> dict[str, float]:
     """Where the step's time went: reading + computing, then MongoDB (read by people and by
     benchmarks/graph_1m.py; the Parquet write follows in the IO manager)."""
@@ -168,11 +101,13 @@ def _cell(value: object) -> str:
 def per_day_table(frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr]) -> str:
     """A Markdown table: one line per day of the run with a few headline figures."""
     summary = frame.group_by(column).agg(**figures).sort(column)
-    lines = ["| day | " + " | ".join(figures) + " |", "|---|" + "---|" * len(figures)]
-    for row in summary.iter_rows(named=True):
-        cells = [row[name] for name in figures]
-        lines.append(f"| {row[column]} | " + " | ".join(_cell(c) for c in cells) + " |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["day", *figures],
+        (
+            [row[column], *(_cell(row[name]) for name in figures)]
+            for row in summary.iter_rows(named=True)
+        ),
+    )
 
 
 # -- conversation_analytics -------------------------------------------------------------------
@@ -209,7 +144,9 @@ def conversation_analytics(
     intent, sentiment at start/end and its trend, languages. Parquet + MongoDB
     `conversation_analytics` (replaced per day, keyed by conversation id and date)."""
     started = time.perf_counter()
-    messages, _, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
+    messages, _, prepared = load_prepared(
+        raw_messages, raw_conversations, categorized_messages, get_settings().pseudonym_key
+    )
     rows = build_conversations(prepared)
     computed = time.perf_counter()
     docs = conversation_docs(rows)
@@ -276,7 +213,9 @@ def model_performance(
 ) -> Iterator[Output | AssetCheckResult]:
     """Per day, app and model: messages, error rate, latency p50/p95/p99, tokens in/out, cost,
     cost per 1k tokens, and the share of negative sentiment in the user's next turn."""
-    messages, _, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
+    messages, _, prepared = load_prepared(
+        raw_messages, raw_conversations, categorized_messages, get_settings().pseudonym_key
+    )
     rows = build_models(prepared)
     table = rows.select(
         "date",
@@ -386,7 +325,9 @@ def user_analytics(
             f"user_analytics: no state stored for {before}; starting from an empty state "
             "(materialize the earlier days first for cumulative figures since the start)"
         )
-    _, conversations, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
+    _, conversations, prepared = load_prepared(
+        raw_messages, raw_conversations, categorized_messages, get_settings().pseudonym_key
+    )
     started = pseudonymize(
         conversations, "from_end_user_id", get_settings().pseudonym_key, "user_key"
     ).select(

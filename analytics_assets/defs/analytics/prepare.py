@@ -13,7 +13,12 @@ from __future__ import annotations
 import polars as pl
 
 from analytics_assets.privacy import pseudonymize
-from analytics_assets.schemas import UTC_TS
+from analytics_assets.schemas import (
+    RAW_CONVERSATIONS_SCHEMA,
+    RAW_MESSAGES_SCHEMA,
+    UTC_TS,
+    load_columns,
+)
 
 # Label used when a message has no label (categorization missing or failed for that row), so
 # that the `by_*` breakdowns always add up to the message count.
@@ -151,3 +156,24 @@ def prepare_messages(
 
     base = base.with_columns([pl.col(c).fill_null(UNKNOWN) for c in LABEL_COLUMNS])
     return base.select([pl.col(c).cast(t) for c, t in PREPARED_SCHEMA.items()])
+
+
+def load_prepared(
+    raw_messages: pl.LazyFrame | pl.DataFrame,
+    raw_conversations: pl.LazyFrame | pl.DataFrame,
+    categorized_messages: pl.LazyFrame | pl.DataFrame,
+    pseudonym_key: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Raw messages and conversations (only the columns analytics read), and the prepared view,
+    for the loaded days; days with nothing stored load as empty frames in the raw schemas."""
+    messages = load_columns(raw_messages, RAW_MESSAGE_COLUMNS, RAW_MESSAGES_SCHEMA)
+    conversations = load_columns(
+        raw_conversations, RAW_CONVERSATION_COLUMNS, RAW_CONVERSATIONS_SCHEMA
+    )
+    labels = load_columns(
+        categorized_messages,
+        CATEGORIZED_COLUMNS,
+        {"message_id": pl.String(), **_CATEGORIZED_COLUMNS},
+    )
+    prepared = prepare_messages(messages, labels, conversations, pseudonym_key)
+    return messages, conversations, prepared

@@ -39,8 +39,9 @@ from analytics_assets.defs.categorization.messages import (
 )
 from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.execution import SCORING_QUEUE, step_queue_tags
+from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
-from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA
+from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
@@ -48,29 +49,15 @@ ASSET_NAME = "categorized_messages"
 CATEGORIZATION_GROUP = "categorization"
 
 
-def load_messages(raw_messages: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
-    """The columns categorization needs; an empty raw-schema frame when nothing is stored."""
-    schema = (
-        raw_messages.collect_schema()
-        if isinstance(raw_messages, pl.LazyFrame)
-        else raw_messages.schema
-    )
-    if not all(column in schema for column in INPUT_COLUMNS):
-        return pl.DataFrame(schema={c: RAW_MESSAGES_SCHEMA[c] for c in INPUT_COLUMNS})
-    selected = raw_messages.select(INPUT_COLUMNS)
-    return selected.collect() if isinstance(selected, pl.LazyFrame) else selected
-
-
 def distribution_markdown(df: pl.DataFrame, column: str) -> MetadataValue:
     """A `| label | messages | share |` table, most frequent first."""
     counts = df.group_by(column).len().sort(["len", column], descending=[True, False])
     total = max(df.height, 1)
-    lines = [f"| {column} | messages | share |", "|---|---:|---:|"]
-    lines += [
-        f"| {row[column]} | {row['len']:,} | {row['len'] / total:.1%} |"
+    rows = (
+        [row[column], f"{row['len']:,}", f"{row['len'] / total:.1%}"]
         for row in counts.iter_rows(named=True)
-    ]
-    return MetadataValue.md("\n".join(lines))
+    )
+    return MetadataValue.md(markdown_table([column, "messages", "share"], rows, align="lrr"))
 
 
 @asset(
@@ -106,7 +93,7 @@ def categorized_messages(
     """Topic, intent and sentiment of each user query, sentiment of each bot answer, and the
     message's language; per-conversation labels (topic set, dominant intent, overall
     sentiment) go to MongoDB `conversation_categories`."""
-    messages = load_messages(raw_messages)
+    messages = load_columns(raw_messages, INPUT_COLUMNS, RAW_MESSAGES_SCHEMA)
     categorizer = scoring.categorizer()
     started = time.perf_counter()
     compile_before = categorizer.compile_seconds

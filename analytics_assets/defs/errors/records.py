@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from analytics_assets.markdown import markdown_table
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA
 
 _TS = pl.Datetime("ms", "UTC")  # BSON dates carry milliseconds
@@ -63,20 +63,8 @@ def counts_by_asset_stage(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _cell(value: object) -> str:
-    """A Markdown table cell: pipes and newlines would break the table."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    head = "| " + " | ".join(columns) + " |"
-    rule = "|" + "---|" * len(columns)
-    body = ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join([head, rule, *body])
+def records_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    return markdown_table(columns, ([row.get(c) for c in columns] for row in rows))
 
 
 def partition_summary_markdown(frame: pl.DataFrame) -> str:
@@ -84,14 +72,14 @@ def partition_summary_markdown(frame: pl.DataFrame) -> str:
     counts = counts_by_asset_stage(frame)
     if counts.is_empty():
         return "No processing errors recorded for this partition."
-    return markdown_table(counts.to_dicts(), ("asset", "stage", "open", "resolved"))
+    return records_table(counts.to_dicts(), ("asset", "stage", "open", "resolved"))
 
 
 def open_summary_markdown(summary: Sequence[Mapping[str, Any]]) -> str:
     """The repository's `summary()` (open errors per asset and stage, all partitions)."""
     if not summary:
         return "No open processing errors in any partition."
-    return markdown_table(
+    return records_table(
         summary, ("asset", "stage", "open", "partitions", "oldest_first_seen", "latest_last_seen")
     )
 
@@ -107,7 +95,7 @@ def reasons_markdown(frame: pl.DataFrame, top: int = 20) -> str:
         .sort(["rows", "asset", "stage", "reason"], descending=[True, False, False, False])
         .head(top)
     )
-    return markdown_table(counts.to_dicts(), ("asset", "stage", "reason", "rows"))
+    return records_table(counts.to_dicts(), ("asset", "stage", "reason", "rows"))
 
 
 # --- retry planning --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetsDefinition,
     BackfillPolicy,
     MetadataValue,
     Output,
@@ -25,6 +26,7 @@ from analytics_assets.defs.ingestion.normalize import (
     normalize_conversations,
     normalize_messages,
 )
+from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS, day_window
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.storage.mongo import MongoResource
@@ -85,18 +87,15 @@ def _ingest(
             "source_rows": source_rows,
             "error_count": rejected.height,
             "errors_by_reason": MetadataValue.md(
-                "\n".join(
-                    ["| reason | rows |", "|---|---|"]
-                    + [f"| {r['reason']} | {r['len']} |" for r in by_reason]
-                )
+                markdown_table(["reason", "rows"], ([r["reason"], r["len"]] for r in by_reason))
                 if by_reason
                 else "no rejected rows"
             ),
             "rejected_ids": MetadataValue.json(rejected["record_id"].head(50).to_list()),
             "per_partition": MetadataValue.md(
-                "| partition | rows | rejected |\n|---|---|---|\n"
-                + "\n".join(
-                    f"| {d['partition']} | {d['rows']} | {d['rejected']} |" for d in per_day
+                markdown_table(
+                    ["partition", "rows", "rejected"],
+                    ([d["partition"], d["rows"], d["rejected"]] for d in per_day),
                 )
             ),
             "source": source.source_name,
@@ -118,45 +117,45 @@ def _ingest(
     )
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name=INGESTION_GROUP,
-    metadata={"partition_expr": "created_at"},
-    check_specs=_checks("raw_conversations"),
-    kinds={"polars", "parquet"},
-)
-def raw_conversations(
-    context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
-) -> Iterator[Output | AssetCheckResult]:
-    """Dify `conversations` rows created on the partition's UTC day, timestamps parsed."""
-    yield from _ingest(
-        context,
-        asset_name="raw_conversations",
-        source=source,
-        fetch=source.fetch_conversations,
-        normalize=normalize_conversations,
-        mongo=mongo,
+def _raw_asset(
+    name: str, fetch: str, normalize: Callable[..., Normalized], description: str
+) -> AssetsDefinition:
+    """One raw asset per source table; they differ only in the table and its normalizer."""
+
+    @asset(
+        name=name,
+        description=description,
+        partitions_def=DAILY_PARTITIONS,
+        backfill_policy=BackfillPolicy.single_run(),
+        group_name=INGESTION_GROUP,
+        metadata={"partition_expr": "created_at"},
+        check_specs=_checks(name),
+        kinds={"polars", "parquet"},
     )
+    def _raw(
+        context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
+    ) -> Iterator[Output | AssetCheckResult]:
+        yield from _ingest(
+            context,
+            asset_name=name,
+            source=source,
+            fetch=getattr(source, fetch),
+            normalize=normalize,
+            mongo=mongo,
+        )
+
+    return _raw
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    group_name=INGESTION_GROUP,
-    metadata={"partition_expr": "created_at"},
-    check_specs=_checks("raw_messages"),
-    kinds={"polars", "parquet"},
+raw_conversations = _raw_asset(
+    "raw_conversations",
+    "fetch_conversations",
+    normalize_conversations,
+    "Dify `conversations` rows created on the partition's UTC day, timestamps parsed.",
 )
-def raw_messages(
-    context: AssetExecutionContext, source: SourceResource, mongo: MongoResource
-) -> Iterator[Output | AssetCheckResult]:
-    """Dify `messages` rows (one turn: user `query` + bot `answer`) created on the UTC day."""
-    yield from _ingest(
-        context,
-        asset_name="raw_messages",
-        source=source,
-        fetch=source.fetch_messages,
-        normalize=normalize_messages,
-        mongo=mongo,
-    )
+raw_messages = _raw_asset(
+    "raw_messages",
+    "fetch_messages",
+    normalize_messages,
+    "Dify `messages` rows (one turn: user `query` + bot `answer`) created on the UTC day.",
+)

@@ -13,8 +13,8 @@ MongoDB `analytics_reports` document, and a self-contained HTML page at
 All three use `BackfillPolicy.single_run()`: a backfill of 30 days (or of several weeks or
 months) is one run, in which the asset builds each period of the range in turn. All three follow
 their inputs with `automation.FOLLOW_UPSTREAM` (a period is rebuilt when one of its days is
-re-ingested; a new week/month is built once all its days are in), and the schedules of
-`schedules.py` run them at fixed times as well (a re-run just rewrites the same report).
+re-ingested; a new week/month is built once all its days are in). That condition is their
+only trigger: a schedule beside it would only rebuild the same report.
 
 `rejected_rows` counts the open `processing_errors` of `raw_messages`/`raw_conversations` for
 the period's days: the malformed source rows of the latest ingestion of those days, which are
@@ -44,13 +44,14 @@ from dagster import (
 from upath import UPath
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
-from analytics_assets.defs.analytics.assets import check_result, load_inputs
+from analytics_assets.defs.analytics.check_results import check_result
 from analytics_assets.defs.analytics.checks import (
     combine,
     non_negative,
     report_reconciles,
     unique_keys,
 )
+from analytics_assets.defs.analytics.prepare import load_prepared
 from analytics_assets.defs.reports.build import (
     Period,
     build_report,
@@ -130,7 +131,9 @@ def materialize_reports(
 ) -> Iterator[Output | AssetCheckResult]:
     """Build, store and check the report of every period of the run (one, or a range)."""
     started = time.perf_counter()
-    messages, _, prepared = load_inputs(raw_messages, raw_conversations, categorized_messages)
+    messages, _, prepared = load_prepared(
+        raw_messages, raw_conversations, categorized_messages, get_settings().pseudonym_key
+    )
     periods = [period_for(period_type, date.fromisoformat(k)) for k in context.partition_keys]
     for key, period in zip(context.partition_keys, periods, strict=True):
         if period.key != key:  # a partition key that is not the period's first day
@@ -232,7 +235,7 @@ daily_report = _report_asset(
     DAILY_PARTITIONS,
     None,
     "The report of one UTC day, from its message rows (Parquet, MongoDB analytics_reports, "
-    "HTML page). Follows ingestion/categorization; also scheduled daily at 01:00 UTC.",
+    "HTML page). Built once the day is in; rebuilt when it is re-ingested.",
 )
 weekly_report = _report_asset(
     "weekly_report",
@@ -240,7 +243,7 @@ weekly_report = _report_asset(
     WEEKLY_PARTITIONS,
     DAILY_TO_PERIOD,
     "The report of one ISO week (Monday to Sunday), from the message rows of its seven days "
-    "(not from daily reports). Built once the week's days are in; also scheduled on Mondays.",
+    "(not from daily reports). Built once the week's days are in.",
 )
 monthly_report = _report_asset(
     "monthly_report",
@@ -248,5 +251,5 @@ monthly_report = _report_asset(
     MONTHLY_PARTITIONS,
     DAILY_TO_PERIOD,
     "The report of one calendar month, from the message rows of all its days (not from "
-    "daily reports). Built once the month's days are in; also scheduled on the 1st.",
+    "daily reports). Built once the month's days are in.",
 )

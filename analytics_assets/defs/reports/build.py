@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from analytics_assets.defs.analytics.prepare import UNKNOWN
+from analytics_assets.markdown import markdown_table
 
 PERIOD_TYPES = ("daily", "weekly", "monthly")
 
@@ -284,12 +285,10 @@ def report_from_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def headline_markdown(reports: list[dict[str, Any]]) -> str:
     """A Markdown table of the headline figures, one column per period."""
-    header = "| figure | " + " | ".join(r["period_label"] for r in reports) + " |"
-    lines = [header, "|---|" + "---|" * len(reports)]
-    for name in (*CORE_FIELDS, "rejected_rows"):
-        cells = [_fmt(r.get(name)) for r in reports]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return markdown_table(
+        ["figure", *(r["period_label"] for r in reports)],
+        ([name, *(_fmt(r.get(name)) for r in reports)] for name in (*CORE_FIELDS, "rejected_rows")),
+    )
 
 
 def _fmt(value: Any) -> str:

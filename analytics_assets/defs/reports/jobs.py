@@ -1,4 +1,4 @@
-"""Report jobs: what the report schedules launch, and what a person runs from the launchpad.
+"""Report jobs: what a person runs from the launchpad or the CLI (automation needs none).
 
 Selections name assets by key, not by importing the asset objects, so the jobs resolve against
 whatever assets `definitions.py` loads.
@@ -14,7 +14,7 @@ daily_report_job = define_asset_job(
     "daily_report_job",
     selection=AssetSelection.assets("daily_report"),
     partitions_def=DAILY_PARTITIONS,
-    description="Materialize `daily_report` for one UTC day (the schedule runs yesterday).",
+    description="Materialize `daily_report` for one UTC day .",
 )
 
 weekly_report_job = define_asset_job(

@@ -29,8 +29,9 @@ from analytics_assets.automation import FOLLOW_UPSTREAM
 from analytics_assets.defs.categorization.language import DetectionSettings
 from analytics_assets.defs.translation.pipeline import STATUSES, translate_messages
 from analytics_assets.defs.translation.resource import TranslatorResource
+from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
-from analytics_assets.schemas import RAW_MESSAGES_SCHEMA
+from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
@@ -39,23 +40,9 @@ TRANSLATION_GROUP = "translation"
 INPUT_COLUMNS = ("id", "conversation_id", "created_at", "query", "answer")
 
 
-def load_messages(raw_messages: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
-    """The columns translation needs; an empty frame in the raw schema when nothing is stored."""
-    schema = (
-        raw_messages.collect_schema()
-        if isinstance(raw_messages, pl.LazyFrame)
-        else raw_messages.schema
-    )
-    if not all(column in schema for column in INPUT_COLUMNS):
-        return pl.DataFrame(schema={c: RAW_MESSAGES_SCHEMA[c] for c in INPUT_COLUMNS})
-    selected = raw_messages.select(INPUT_COLUMNS)
-    return selected.collect() if isinstance(selected, pl.LazyFrame) else selected
-
-
 def _table(counts: dict[str, int], label: str) -> MetadataValue:
-    lines = [f"| {label} | messages |", "|---|---|"]
-    lines += [f"| {key} | {value:,} |" for key, value in counts.items()]
-    return MetadataValue.md("\n".join(lines))
+    rows = ([key, f"{value:,}"] for key, value in counts.items())
+    return MetadataValue.md(markdown_table([label, "messages"], rows))
 
 
 @asset(
@@ -85,7 +72,7 @@ def translated_messages(
     into the target language, or null with a status and reason (`same_language`,
     `not_configured`, `skipped`, `failed`, `budget_exhausted`). Translations are cached in
     MongoDB `conversation_translations`, so a re-run never pays twice for a text."""
-    messages = load_messages(raw_messages)
+    messages = load_columns(raw_messages, INPUT_COLUMNS, RAW_MESSAGES_SCHEMA)
     with translator.open_run() as session:
         run = translate_messages(
             messages,

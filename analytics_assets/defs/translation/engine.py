@@ -16,14 +16,14 @@ Why each piece:
   bounded by `RetryPolicy.max_attempts`.
 * At most `max_concurrency` requests are in flight (a thread pool: the work is network-bound).
 * 429/5xx/timeouts/garbled replies are retried with exponential backoff and jitter, waiting
-  exactly the server's Retry-After when it gives one. A batch the server refuses as sent
+  exactly the server's Retry-After when it gives one (the policy is `http_retry`'s, on
+  tenacity). A batch the server refuses as sent
   (400) is split in halves until the offending text is alone, so one bad text does not fail
   its 49 neighbours. A spent quota or a wrong API key stops all sending for the run.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -39,6 +39,11 @@ from analytics_assets.defs.translation.backends.base import (
     RetryableTranslationError,
     TranslationError,
     Translator,
+)
+from analytics_assets.http_retry import (
+    retrying,
+    stop_if_retry_after_above,
+    wait_backoff_or_retry_after,
 )
 
 TRANSLATED = "translated"
@@ -65,17 +70,6 @@ class RetryPolicy:
     #: a server asking for a longer pause than this is not waited for: the batch fails now
     #: (recorded, retried by the next run) instead of holding the run for minutes
     max_retry_after_s: float = 120.0
-
-    def delay(self, attempt: int, retry_after: float | None) -> float | None:
-        """Seconds to wait before attempt `attempt + 1`, or None to give up now.
-
-        The server's Retry-After is honoured exactly (retrying earlier only earns another 429);
-        without one, exponential backoff with jitter spreads the retries of parallel batches.
-        """
-        if retry_after is not None:
-            return retry_after if retry_after <= self.max_retry_after_s else None
-        backoff = self.base_delay_s * (2 ** (attempt - 1))
-        return min(self.max_delay_s, backoff * random.uniform(0.5, 1.0))
 
 
 class Budget:
@@ -237,23 +231,31 @@ class TranslationEngine:
                 self._stop = (status, reason)
 
     def _send(self, batch: _Batch) -> list[str]:
-        attempt = 0
-        while True:
-            attempt += 1
+        def attempt() -> list[str]:
             if self._stop is not None:
                 raise _Stopped
             self.stats.add_request(batch.chars)
-            try:
-                return self.translator.translate_batch(batch.texts, batch.source, self.target)
-            except RetryableTranslationError as exc:
-                wait = self.retry.delay(attempt, exc.retry_after)
-                if attempt >= self.retry.max_attempts or wait is None:
-                    why = f"{attempt} attempts" if wait is not None else "Retry-After too long"
-                    raise RetryableTranslationError(
-                        f"{exc} (gave up after {why})", exc.status
-                    ) from exc
-                self.stats.add_retry()
-                self._sleep(wait)
+            return self.translator.translate_batch(batch.texts, batch.source, self.target)
+
+        policy = retrying(
+            tries=self.retry.max_attempts,
+            transient=RetryableTranslationError,
+            # Jitter in [0.5, 1]: never much shorter than the backoff, still spread out.
+            wait=wait_backoff_or_retry_after(
+                self.retry.base_delay_s, self.retry.max_delay_s, (0.5, 1.0)
+            ),
+            stop=stop_if_retry_after_above(self.retry.max_retry_after_s),
+            sleep=self._sleep,
+            on_retry=lambda _state: self.stats.add_retry(),
+        )
+        try:
+            return policy(attempt)
+        except RetryableTranslationError as exc:
+            too_long = (
+                exc.retry_after is not None and exc.retry_after > self.retry.max_retry_after_s
+            )
+            why = "Retry-After too long" if too_long else f"{self.retry.max_attempts} attempts"
+            raise RetryableTranslationError(f"{exc} (gave up after {why})", exc.status) from exc
 
     def _run(self, batch: _Batch) -> list[tuple[str, str | None, str, str | None]]:
         def rows(status: str, reason: str | None, texts: list[str] | None = None) -> list:

@@ -19,7 +19,7 @@ from analytics_assets.defs.translation.backends.base import (
 from analytics_assets.defs.translation.backends.deepl import DeepLTranslator, deepl_target
 from analytics_assets.defs.translation.backends.libretranslate import LibreTranslateTranslator
 from analytics_assets.defs.translation.backends.openai_compat import OpenAICompatTranslator
-from analytics_assets.http_headers import parse_retry_after
+from analytics_assets.http_retry import parse_retry_after
 from analytics_assets_tests.fixtures.translation_servers import (
     DeepLServer,
     Fault,

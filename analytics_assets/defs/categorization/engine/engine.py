@@ -20,7 +20,6 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import jax
@@ -43,6 +42,7 @@ from analytics_assets.defs.categorization.engine.vocab import (
     load_vocabulary,
     pack_tables,
 )
+from analytics_assets.defs.categorization.engine.weights import LearnedWeights, RawScores
 
 # Kernel time is proportional to padded hit slots, not rows; the 4-hit bucket takes the 43% of
 # chat messages with at most 4 hits (15% fewer slots on chitchat than 8/16/32/64).
@@ -75,16 +75,6 @@ RESULT_SCHEMA = pl.Schema(
         "sentiment_score": pl.Float32(),
     }
 )
-
-
-@dataclass
-class RawScores:
-    """Per-message raw scores before the decision (inputs to rules and learned weights)."""
-
-    topic: np.ndarray  # [n, T]
-    intent: np.ndarray  # [n, I]
-    sent: np.ndarray  # [n, 6]
-    labels: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 _INDEX_LABELS = {"topic", "intent", "sentiment"}
@@ -229,9 +219,7 @@ class Categorizer:
         self.intent_names = list(v.intents)
         self.weights = None
         if weights_path:
-            from analytics_assets.defs.categorization.engine.learned import LearnedWeights
-
-            self.weights = LearnedWeights.load(weights_path, self)
+            self.weights = LearnedWeights.load(weights_path, v)
         self.compile_seconds = 0.0
         # Seconds spent per stage in the last call (asset metadata, benchmarks).
         self.last_timings: dict[str, float] = {}

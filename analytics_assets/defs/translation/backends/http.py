@@ -19,7 +19,7 @@ from analytics_assets.defs.translation.backends.base import (
     RetryableTranslationError,
     TranslationError,
 )
-from analytics_assets.http_headers import parse_retry_after
+from analytics_assets.http_retry import parse_retry_after
 
 _MAX_ERROR_TEXT = 200
 
