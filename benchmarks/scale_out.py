@@ -72,14 +72,16 @@ def mode_env(tmp: Path, args: argparse.Namespace, celery: bool) -> dict[str, str
     return env
 
 
-def start_workers(env: dict[str, str], count: int, tmp: Path) -> list[subprocess.Popen]:
-    workers = []
+def start_workers(
+    env: dict[str, str], count: int, tmp: Path, workers: list[subprocess.Popen]
+) -> None:
+    """Start `count` workers into `workers` (the caller stops them, even when this fails)."""
     for i in range(count):
         log = (tmp / f"worker-{i}.log").open("w")
         workers.append(
             subprocess.Popen(
                 [str(BIN / "analytics-assets"), "worker", "--concurrency", "1"]
-                + ["--name", f"bench-{i}", "--loglevel", "WARNING"],
+                + ["--name", f"bench-{i}", "--loglevel", "INFO"],
                 env=env,
                 cwd=ROOT,
                 stdout=log,
@@ -93,7 +95,6 @@ def start_workers(env: dict[str, str], count: int, tmp: Path) -> list[subprocess
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((tmp / f"worker-{i}.log").read_text()[-3000:])
             time.sleep(1)
-    return workers
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -147,8 +148,10 @@ print(json.dumps({
 
 def run_mode(tmp: Path, args: argparse.Namespace, celery: bool) -> dict[str, Any]:
     env = mode_env(tmp, args, celery)
-    workers = start_workers(env, args.workers, tmp) if celery else []
+    workers: list[subprocess.Popen] = []
     try:
+        if celery:
+            start_workers(env, args.workers, tmp, workers)
         started = time.perf_counter()
         proc = subprocess.run(
             [str(BIN / "analytics-assets"), "run", "--days", str(args.days), "--no-week"]
@@ -230,11 +233,11 @@ def main() -> int:
             print(f"{name}: running ...", flush=True)
             modes[name] = run_mode(root / name, args, celery)
             print(f"{name}: run wall {modes[name]['wall_s']:.1f} s", flush=True)
+            if args.json:  # what is measured survives a later failure
+                Path(args.json).write_text(json.dumps(modes, indent=1, default=str))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(modes, indent=1, default=str))
     report(args, modes)
     return 0
 
