@@ -47,4 +47,7 @@ defs = Definitions.merge(
 
 def job_by_name(name: str) -> JobDefinition:
     """The resolved job `name`: how a run executed by reference (celery workers) re-loads it."""
-    return defs.get_job_def(name)
+    # `resolve_job_def` also finds the implicit asset job (`__ASSET_JOB`, what
+    # `analytics-assets run` executes); `get_job_def` does not, and its not-found path fails
+    # on the automation sensor, which targets no job.
+    return defs.resolve_job_def(name)

@@ -27,7 +27,7 @@ from analytics_assets.storage.mongo import MongoResource
 from analytics_assets_tests.fixtures.dagster_stack import DagsterStack, start_stack, wait_for
 from analytics_assets_tests.fixtures.mongo import MongoTestServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 DAYS = [f"2026-11-{d:02d}" for d in range(2, 7)]  # Monday..Friday
 DAILY_ASSETS = [

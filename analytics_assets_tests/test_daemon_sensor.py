@@ -41,7 +41,9 @@ from analytics_assets_tests.fixtures.nocodb import (
     wire_rows,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.nocodb]
+# Starting NocoDB, the webserver and the daemon, then three runs one at a time (the instance
+# allows one sensor run at a time): minutes on a loaded 2-core machine.
+pytestmark = [pytest.mark.slow, pytest.mark.nocodb, pytest.mark.timeout(1500)]
 
 D1, D2 = date(2026, 11, 10), date(2026, 11, 11)
 SENSOR = "nocodb_new_rows"

@@ -23,3 +23,11 @@ def test_default_is_in_process_and_unknown_values_are_refused(monkeypatch) -> No
     monkeypatch.setenv("ANALYTICS_EXECUTOR", "threads")
     with pytest.raises(ValidationError, match="ANALYTICS_EXECUTOR"):
         build_executor()
+
+
+def test_workers_reload_the_implicit_asset_job_by_name() -> None:
+    """What a celery run of `analytics-assets run` re-loads by reference."""
+    from analytics_assets.definitions import job_by_name
+
+    assert job_by_name("__ASSET_JOB").name == "__ASSET_JOB"
+    assert job_by_name("ingest_raw").name == "ingest_raw"
