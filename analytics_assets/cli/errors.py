@@ -24,7 +24,7 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from analytics_assets.settings import get_settings
+from analytics_assets.cli.output import plain, text_table
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import WRITE_ID
 from analytics_assets.storage.mongo.embedded import EmbeddedServerError
@@ -102,20 +102,6 @@ def _non_negative_int(text: str) -> int:
 def redact(uri: str) -> str:
     """A connection string without its password, safe to print."""
     return re.sub(r"(?<=://)([^:/@]+):[^@/]*@", r"\1:***@", uri)
-
-
-def build_mongo() -> MongoResource:
-    """The same MongoDB the code location uses, from the same settings.
-
-    Built with plain values rather than `MongoResource.from_settings()`: that one passes the
-    URI as an `EnvVar`, which only Dagster resolves, and this command runs outside Dagster.
-    """
-    settings = get_settings()
-    return MongoResource(
-        uri=settings.mongodb_uri,
-        database=settings.mongodb_database,
-        embedded_path=settings.mongo_embedded_path,
-    )
 
 
 def check_reachable(mongo: MongoResource, timeout_s: float) -> None:
@@ -214,16 +200,6 @@ def retry_plan(
     return rows
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
@@ -238,12 +214,7 @@ def _cell(value: Any, column: str = "") -> str:
 def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """A plain fixed-width table (only the columns that have a value in some row)."""
     shown = [c for c in columns if any(row.get(c) not in (None, "") for row in rows)]
-    cells = [[_cell(row.get(c), c) for c in shown] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(shown)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
+    return text_table(shown, [[_cell(row.get(c), c) for c in shown] for row in rows])
 
 
 def _short_reason(exc: BaseException) -> str:
@@ -266,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    mongo = build_mongo()
+    mongo = MongoResource.from_settings(outside_dagster=True)
     where = (
         redact(mongo.uri) if mongo.uri else f"embedded server ({mongo.resolved_embedded_path()})"
     )
@@ -296,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
     summary_like = args.summary or args.retry_plan
     empty = "no open errors" if summary_like else _empty_message(args.status)
     if args.format == "json":
-        print(json.dumps(_plain(rows), indent=2, ensure_ascii=False))
+        print(json.dumps(plain(rows), indent=2, ensure_ascii=False))
         if not rows:
             print(empty, file=sys.stderr)
         return 0

@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from analytics_assets.cli.output import plain, text_table
 from analytics_assets.defs.reports.build import (
     BREAKDOWNS,
     CORE_FIELDS,
@@ -28,7 +29,6 @@ from analytics_assets.defs.reports.build import (
     Period,
     period_for,
 )
-from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 
 # Bookkeeping fields of the stored document that are not part of the report.
@@ -54,17 +54,6 @@ def parse_period(period_type: str, text: str) -> Period:
         raise ValueError(f"cannot read {text!r} as a {period_type} period: use {formats}") from exc
 
 
-def _plain(value: Any) -> Any:
-    """BSON values → JSON values (dates as ISO text)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -73,19 +62,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row: tuple[str, ...]) -> str:
-        cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip()
-
-    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
 
 def render_table(report: dict[str, Any]) -> str:
@@ -100,29 +76,19 @@ def render_table(report: dict[str, Any]) -> str:
         ("currency", _fmt(report.get("currency"))),
         ("rejected_rows", _fmt(report.get("rejected_rows"))),
     ]
-    out += _table(figures, ("figure", "value"))
+    out += text_table(("figure", "value"), figures, numeric=True).split("\n")
     for name in BREAKDOWNS:
         counts = report.get(name) or {}
         if counts:
-            out += ["", *_table([(k, _fmt(v)) for k, v in counts.items()], (name, "messages"))]
+            table = text_table((name, "messages"), [(k, _fmt(v)) for k, v in counts.items()], True)
+            out += ["", *table.split("\n")]
     for name in GROUPED:
         groups = report.get(name) or {}
         if groups:
             cols = ("messages", "users", "total_tokens", "total_cost", "latency_p95", "error_rate")
             rows = [(k, *(_fmt(g.get(c)) for c in cols)) for k, g in groups.items()]
-            out += ["", *_table(rows, (name, *cols))]
+            out += ["", *text_table((name, *cols), rows, numeric=True).split("\n")]
     return "\n".join(out)
-
-
-def _mongo() -> MongoResource:
-    """The configured MongoDB, with the URI's value itself (outside a Dagster run an `EnvVar`
-    field is not resolved)."""
-    settings = get_settings()
-    return MongoResource(
-        uri=settings.mongodb_uri,
-        database=settings.mongodb_database,
-        embedded_path=settings.mongo_embedded_path,
-    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -132,7 +98,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"analytics-assets report: {exc}", file=sys.stderr)
         return 2
 
-    stored = _mongo().reports().get_report(period.period_type, period.key)
+    reports = MongoResource.from_settings(outside_dagster=True).reports()
+    stored = reports.get_report(period.period_type, period.key)
     if stored is None:
         asset_name = f"{period.period_type}_report"
         print(
@@ -143,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    report = {k: _plain(v) for k, v in stored.items() if k not in HIDDEN_FIELDS}
+    report = {k: plain(v) for k, v in stored.items() if k not in HIDDEN_FIELDS}
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False))
     else:

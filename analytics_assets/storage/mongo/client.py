@@ -81,11 +81,21 @@ class MongoResource(ConfigurableResource):
     )
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> MongoResource:
-        """The one factory of the MongoDB resource: assets, sensors, the CLI and the API."""
+    def from_settings(
+        cls, settings: Settings | None = None, *, outside_dagster: bool = False
+    ) -> MongoResource:
+        """The one factory of the MongoDB resource: assets, sensors, the CLI and the API.
+
+        In the code location the URI stays an `EnvVar` (Dagster resolves it when a run starts
+        and never shows it); `outside_dagster=True` (the CLI, the API) puts the value itself,
+        since nothing would resolve an `EnvVar` there.
+        """
         settings = settings or get_settings()
+        uri: str | EnvVar = ""
+        if settings.mongodb_uri:
+            uri = settings.mongodb_uri if outside_dagster else EnvVar("MONGODB_URI")
         return cls(
-            uri=EnvVar("MONGODB_URI") if settings.mongodb_uri else "",
+            uri=uri,
             database=settings.mongodb_database,
             embedded_path=settings.mongo_embedded_path,
         )
