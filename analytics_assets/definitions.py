@@ -8,7 +8,9 @@ only merges them and binds the resources, which are built from the settings
 
 from __future__ import annotations
 
-from dagster import Definitions, JobDefinition
+from collections.abc import Sequence
+
+from dagster import AssetKey, AssetSelection, Definitions, JobDefinition, define_asset_job
 
 from analytics_assets.automation import automation_condition_sensor
 from analytics_assets.defs.analytics import assets as analytics
@@ -48,6 +50,13 @@ defs = Definitions.merge(
 )
 
 
-def job_by_name(name: str) -> JobDefinition:
-    """The resolved job `name`: how a run executed by reference (celery workers) re-loads it."""
-    return defs.get_job_def(name)
+def job_for_assets(name: str, asset_keys: Sequence[str]) -> JobDefinition:
+    """A named job over `asset_keys` (assets of one partitioning), built the same way in the
+    CLI and on every celery worker: what `analytics-assets run` executes by reference.
+
+    Why not the implicit asset job: Dagster refuses its reserved name `__ASSET_JOB` in a job
+    re-loaded by reference.
+    """
+    selection = AssetSelection.assets(*(AssetKey.from_user_string(k) for k in asset_keys))
+    job = define_asset_job(name, selection=selection)
+    return Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def(name)

@@ -1,9 +1,19 @@
-"""Where the steps of a run execute: in the run's own process(es), or on celery workers.
+"""Where the steps of a run execute: in the run's own process, a process per step, or on
+celery workers (`ANALYTICS_EXECUTOR`, settings.py); `definitions.py` sets `build_executor()`
+as the default executor of every job, the implicit asset job included, so runs launched by
+the daemon, the UI or a backfill all follow the setting:
 
-`ANALYTICS_EXECUTOR=celery` (settings.py) makes `build_executor()` return dagster-celery's
-executor, bound to the configured broker and result backend; `definitions.py` sets it as the
-default executor of every job, the implicit asset job included. Each step then becomes a celery
-task on a queue named by the step's `dagster-celery/queue` op tag:
+* `in_process` (default): steps one after another in the run's process. A step process of the
+  multiprocess executor imports the whole code location (JAX, Polars, the engine) before it
+  does anything: on the shared 2-core machine a sensor-launched 2-step `ingest_raw` run of
+  44 rows took 2 min 23 s from launch to success that way, its steps' own work 1-2 s
+  (daemon log of `test_daemon_sensor.py`, 2026-12-03), which dwarfs what most steps do at
+  small and medium volumes;
+* `multiprocess`: Dagster's multiprocess executor (independent steps side by side, each in its
+  own process), for a big single host;
+* `celery`: dagster-celery's executor, bound to the configured broker and result backend.
+  Each step becomes a celery task on a queue named by the step's `dagster-celery/queue` op
+  tag:
 
 * `scoring`: the JAX categorization steps, so GPU workers can consume just that queue
   (`analytics-assets worker --queue scoring`);
@@ -19,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import ExecutorDefinition
+from dagster import ExecutorDefinition, in_process_executor, multiprocess_executor
 
 from analytics_assets.settings import Settings, get_settings
 
@@ -60,12 +70,14 @@ def celery_config(settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
-def build_executor() -> ExecutorDefinition | None:
-    """The executor every job uses; None keeps Dagster's default (multiprocess in launched
-    runs, in-process under `materialize` and `analytics-assets run`)."""
+def build_executor() -> ExecutorDefinition:
+    """The executor every job uses (`materialize` and `analytics-assets run` without celery
+    always execute in-process, whatever this says)."""
     settings = get_settings()
-    if settings.executor != "celery":
-        return None
+    if settings.executor == "in_process":
+        return in_process_executor
+    if settings.executor == "multiprocess":
+        return multiprocess_executor
     from dagster_celery import celery_executor
 
     return celery_executor.configured(celery_config(settings), name="celery")

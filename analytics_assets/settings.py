@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     # `instance` only picks which committed instance file `make` copies into DAGSTER_HOME;
     # the PostgreSQL credentials are `DAGSTER_PG_*` variables the instance file names.
     instance: Literal["local", "postgres"] = Field("local", validation_alias="ANALYTICS_INSTANCE")
-    executor: Literal["in_process", "celery"] = Field(
+    executor: Literal["in_process", "multiprocess", "celery"] = Field(
         "in_process", validation_alias="ANALYTICS_EXECUTOR"
     )
     celery_broker_url: str = Field(

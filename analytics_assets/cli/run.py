@@ -104,7 +104,7 @@ def _execute(
     started = time.perf_counter()
     try:
         if get_settings().executor == "celery":
-            success, run_id = _execute_on_workers(job.name, keys, instance, tags, partition_key)
+            success, run_id = _execute_on_workers(keys, instance, tags, partition_key)
         else:
             result = job.execute_in_process(
                 instance=instance,
@@ -129,7 +129,6 @@ def _first(exc: BaseException) -> str:
 
 
 def _execute_on_workers(
-    job_name: str,
     keys: list[AssetKey],
     instance: DagsterInstance,
     tags: dict[str, str],
@@ -144,8 +143,8 @@ def _execute_on_workers(
 
     recon = build_reconstructable_job(
         "analytics_assets.definitions",
-        "job_by_name",
-        reconstructable_args=(job_name,),
+        "job_for_assets",
+        reconstructable_args=("analytics_assets_run", tuple(k.to_user_string() for k in keys)),
         reconstructor_working_directory=os.getcwd(),
     )
     run_tags = dict(tags)

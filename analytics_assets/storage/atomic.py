@@ -13,6 +13,12 @@ How the guarantee is given:
   either the old file or the new one, never a mix. A crash before the rename leaves the old
   file untouched plus a hidden temp file that readers ignore (its name neither starts like a
   data file nor ends in `.parquet`) and that the next write of that partition removes.
+  That clean-up must not take a temp file another writer of the same partition is still
+  writing (two runs of one partition at once, or a celery retry beside a slow first try):
+  each temp name carries its writer (a hash of the host name and the pid), and
+  `remove_siblings` takes a temp file only when its writer is known dead (same host, pid
+  gone) or, for a writer on another host it cannot ask, when the file has not been touched
+  for `TEMP_STALE_AFTER_S`.
 * **S3 and other object stores** replace an object atomically on PUT: a GET returns the whole
   old object or the whole new one, never part of either, and a multipart upload becomes visible
   only when it completes. So the frame is written to a local spool file (where it can be
@@ -25,8 +31,12 @@ How the guarantee is given:
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +51,11 @@ from fsspec.implementations.local import LocalFileSystem
 # `*.parquet` globs) and end in ".tmp" (never mistaken for a data file).
 TEMP_PREFIX = "."
 TEMP_SUFFIX = ".tmp"
+# A temp file of a writer on another host (a shared filesystem) is only taken as abandoned
+# once nothing has written to it for this long: far longer than any one partition write.
+TEMP_STALE_AFTER_S = 3600.0
+# `.<target>.w<pid>-<host hash>-<uuid>.tmp`
+_OWNER = re.compile(r"\.w(?P<pid>\d+)-(?P<host>[0-9a-f]{8})-[0-9a-f]+\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -67,13 +82,47 @@ def is_local(fs: AbstractFileSystem) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
+def _host_hash() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
 def temp_name(target_name: str) -> str:
-    """Hidden, unique name for the temporary file of one write of `target_name`."""
-    return f"{TEMP_PREFIX}{target_name}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
+    """Hidden, unique name for the temporary file of one write of `target_name`, naming its
+    writer (pid and host hash) so a concurrent clean-up can tell whether it is still alive."""
+    owner = f"w{os.getpid()}-{_host_hash()}-{uuid.uuid4().hex[:16]}"
+    return f"{TEMP_PREFIX}{target_name}.{owner}{TEMP_SUFFIX}"
 
 
 def is_temp_name(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def temp_is_abandoned(name: str, mtime: float | None, now: float | None = None) -> bool:
+    """Whether the temp file `name` (last modified at `mtime`, epoch seconds) may be deleted.
+
+    * written by a process of this host: abandoned exactly when that pid is gone;
+    * written on another host: abandoned when untouched for `TEMP_STALE_AFTER_S` (its pid
+      cannot be asked from here);
+    * a temp name without a writer (not written by this module): abandoned.
+    """
+    match = _OWNER.search(name)
+    if match is None:
+        return True
+    if match["host"] == _host_hash():
+        return not _pid_alive(int(match["pid"]))
+    if mtime is None:
+        return False
+    return (now if now is not None else time.time()) - mtime > TEMP_STALE_AFTER_S
 
 
 def _write_local_file(frame: pl.DataFrame | pl.LazyFrame, path: str, opts: ParquetWriteOptions):
@@ -171,11 +220,12 @@ def _write_remote(
 
 
 def remove_siblings(fs: AbstractFileSystem, directory: str, keep: Iterable[str]) -> list[str]:
-    """Delete every file in `directory` except `keep` (stale parts, leftover temp files).
+    """Delete every file in `directory` except `keep` (stale parts, abandoned temp files).
 
     Called after a partition's file was replaced, so that "re-materializing replaces the
     partition whole" also holds for readers that scan the directory rather than one file.
-    Returns the removed paths.
+    Temp files of writers that may still be writing are left alone (`temp_is_abandoned`):
+    deleting one would make that writer's rename fail. Returns the removed paths.
     """
     keep_names = {k.rpartition("/")[2] for k in keep}
     fs.invalidate_cache(directory)
@@ -186,10 +236,24 @@ def remove_siblings(fs: AbstractFileSystem, directory: str, keep: Iterable[str])
     removed = []
     for entry in entries:
         path = entry["name"].rstrip("/")
-        if entry.get("type") == "directory" or path.rpartition("/")[2] in keep_names:
+        name = path.rpartition("/")[2]
+        if entry.get("type") == "directory" or name in keep_names:
             continue
-        fs.rm_file(path)
+        if is_temp_name(name) and not temp_is_abandoned(name, _mtime(entry)):
+            continue
+        try:
+            fs.rm_file(path)
+        except FileNotFoundError:  # its writer renamed or removed it meanwhile
+            continue
         removed.append(path)
     if removed:
         fs.invalidate_cache(directory)
     return removed
+
+
+def _mtime(entry: dict) -> float | None:
+    """Last modification of an `fs.ls(detail=True)` entry, in epoch seconds, when known."""
+    value = entry.get("mtime", entry.get("LastModified"))
+    if value is None:
+        return None
+    return value.timestamp() if hasattr(value, "timestamp") else float(value)
