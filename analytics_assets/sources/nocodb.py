@@ -442,6 +442,15 @@ class NocoDBClient:
         titles = sorted(str(t.get("title")) for t in tables)
         raise NocoDBError(f"NocoDB table {table!r} not found in base {base!r}; tables: {titles}")
 
+    def column_titles(self, table_id: str) -> list[str] | None:
+        """The titles of a table's columns (the keys records carry), or None when the server's
+        table meta does not list them."""
+        meta = self.request("GET", f"/api/v2/meta/tables/{table_id}")
+        columns = meta.get("columns") if isinstance(meta, dict) else None
+        if not isinstance(columns, list):
+            return None
+        return [str(c.get("title")) for c in columns if isinstance(c, dict)]
+
     def create_base(self, title: str) -> str:
         return str(self.request("POST", "/api/v2/meta/bases", body={"title": title})["id"])
 
@@ -653,8 +662,32 @@ class NocoDBResource(SourceResource):
         """The NocoDB table id behind `conversations` or `messages` (resolved once)."""
         if kind not in self._table_ids:
             table = self.conversations_table if kind == "conversations" else self.messages_table
-            self._table_ids[kind] = self.client().resolve_table_id(self.base, table)
+            table_id = self.client().resolve_table_id(self.base, table)
+            self._check_columns(kind, table, table_id)
+            self._table_ids[kind] = table_id
         return self._table_ids[kind]
+
+    def _check_columns(self, kind: TableKind, table: str, table_id: str) -> None:
+        """A renamed or removed Dify column is an error naming it, checked once per table.
+
+        Records leave out columns a table does not have, so without this check a renamed
+        `query` would read as empty queries with nothing recorded. New columns are ignored
+        (only the wire schema is read) and said so once.
+        """
+        titles = self.client().column_titles(table_id)
+        if titles is None:
+            return
+        expected = WIRE_SCHEMAS[kind].names()
+        missing = [c for c in expected if c not in titles]
+        if missing:
+            raise NocoDBError(
+                f"NocoDB table {table!r} ({kind}) lacks the Dify columns {missing}: renamed or "
+                f"removed? Its columns: {sorted(titles)}. Restore them (docs/nocodb.md)."
+            )
+        system = {NOCODB_ID, NOCODB_CREATED, NOCODB_UPDATED, "nc_order"}
+        extra = sorted(set(titles) - set(expected) - system)
+        if extra:
+            get_dagster_logger("nocodb").info(f"NocoDB {kind}: columns not read: {extra}")
 
     def fetch_table(
         self, kind: TableKind, start: datetime, end: datetime, *, keep_nocodb_columns: bool = False

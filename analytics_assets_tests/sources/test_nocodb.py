@@ -22,10 +22,11 @@ from analytics_assets.sources.nocodb import (
     NocoDBRequestError,
     NocoDBResource,
     created_window_filter,
+    dify_table_columns,
     records_to_frame,
 )
 from analytics_assets_tests.fixtures.fault_proxy import FaultProxy
-from analytics_assets_tests.fixtures.nocodb import TEST_DAYS, LoadedDify
+from analytics_assets_tests.fixtures.nocodb import TEST_DAYS, DifyBase, LoadedDify
 
 ALL = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
 
@@ -157,6 +158,27 @@ def test_unknown_base_or_table_is_a_clear_error(nocodb_dify: LoadedDify) -> None
     )
     with pytest.raises(NocoDBError, match="table 'msgs' not found.*messages"):
         missing.fetch_messages(*ALL)
+
+
+def test_a_renamed_or_removed_dify_column_is_an_error_naming_it(
+    nocodb_dify: LoadedDify, nocodb_scratch: DifyBase
+) -> None:
+    """Schema drift: records simply lack a column the table no longer has, which would read
+    as nulls; the resource checks the table's columns once and names what is missing."""
+    server, base = nocodb_dify.server, nocodb_scratch
+    client = server.client()
+    columns = [c for c in dify_table_columns("messages") if c["title"] != "query"]
+    columns.append({"title": "user_query", "column_name": "user_query", "uidt": "LongText"})
+    client.create_table(base.base_id, "messages_drifted", columns)
+    drifted = NocoDBResource(
+        url=server.url, api_token=server.token, base=base.title, messages_table="messages_drifted"
+    )
+    with pytest.raises(NocoDBError, match=r"messages_drifted.*lacks the Dify columns \['query'\]"):
+        drifted.fetch_messages(*ALL)
+    # The intact tables pass the same check.
+    assert server.resource(nocodb_dify.base).fetch_messages(*ALL).height == (
+        nocodb_dify.messages.height
+    )
 
 
 # --- no server needed -------------------------------------------------------------------------
