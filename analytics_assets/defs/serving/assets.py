@@ -21,6 +21,7 @@ identity, and a string annotation fails that check.
 """
 
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -89,6 +90,25 @@ def _partition_check(
     )
 
 
+def _replace_partitions(
+    context: AssetExecutionContext,
+    asset_name: str,
+    repo: PartitionedRepository,
+    documents_of: Callable[[str], list],
+    started: float,
+) -> MaterializeResult:
+    """Replace each partition of the run with its documents, and say what was written."""
+    written = rewrite_partitions(repo, context.partition_keys, documents_of)
+    return MaterializeResult(
+        metadata={
+            "documents": sum(written.values()),
+            "documents_per_day": MetadataValue.json(written),
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+        check_results=[_partition_check(asset_name, repo, written)],
+    )
+
+
 @asset(
     partitions_def=DAILY_PARTITIONS,
     backfill_policy=BackfillPolicy.single_run(),
@@ -106,18 +126,12 @@ def serving_conversation_categories(
     started = time.perf_counter()
     frame = load_columns(categorized_messages, CATEGORY_INPUT_COLUMNS, CATEGORIZED_SCHEMA)
     now = datetime.now(UTC).replace(microsecond=0)
-    repo = mongo.categories()
-    written = rewrite_partitions(
-        repo, context.partition_keys, lambda key: category_documents(frame, key, now)
-    )
-    name = "serving_conversation_categories"
-    return MaterializeResult(
-        metadata={
-            "documents": sum(written.values()),
-            "documents_per_day": MetadataValue.json(written),
-            "seconds": round(time.perf_counter() - started, 3),
-        },
-        check_results=[_partition_check(name, repo, written)],
+    return _replace_partitions(
+        context,
+        "serving_conversation_categories",
+        mongo.categories(),
+        lambda key: category_documents(frame, key, now),
+        started,
     )
 
 
@@ -137,21 +151,13 @@ def serving_conversation_analytics(
     day), from the `conversation_analytics` rows of the day."""
     started = time.perf_counter()
     rows = conversation_analytics.collect()
-    repo = mongo.conversations()
-    if "date" not in rows.columns:  # nothing stored for these days: empty the partitions
-        written = rewrite_partitions(repo, context.partition_keys, lambda key: [])
-    else:
-        written = rewrite_partitions(
-            repo, context.partition_keys, lambda key: conversation_documents(rows, key)
-        )
-    name = "serving_conversation_analytics"
-    return MaterializeResult(
-        metadata={
-            "documents": sum(written.values()),
-            "documents_per_day": MetadataValue.json(written),
-            "seconds": round(time.perf_counter() - started, 3),
-        },
-        check_results=[_partition_check(name, repo, written)],
+    stored = "date" in rows.columns  # nothing stored for these days: empty the partitions
+    return _replace_partitions(
+        context,
+        "serving_conversation_analytics",
+        mongo.conversations(),
+        lambda key: conversation_documents(rows, key) if stored else [],
+        started,
     )
 
 
