@@ -248,6 +248,42 @@ def _counts(result: BulkWriteResult, documents: int) -> WriteCounts:
     )
 
 
+def _stamp(
+    doc: dict, partition_field: str, value: Any, stamps: dict[str, Any], keys: tuple[str, ...]
+) -> None:
+    """Put the partition value and the write's stamps on `doc`; one naming another partition is
+    refused (it would be deleted with the other partition's stale documents)."""
+    if doc.get(partition_field, value) != value:
+        raise ValueError(
+            f"document {key_filter(doc, keys)} has {partition_field}="
+            f"{doc[partition_field]!r}, not the partition being written ({value!r})"
+        )
+    doc[partition_field] = value
+    doc.update(stamps)
+
+
+def _duplicates_as_upserts(
+    exc: BulkWriteError,
+    docs: list[dict],
+    keys: tuple[str, ...],
+    retryable: Callable[[int], bool],
+) -> list[ReplaceOne]:
+    """The inserts of a failed unordered bulk write that hit an existing key, as upserts.
+
+    Any other error (or a duplicate on an operation `retryable` refuses) is re-raised: only a
+    key that appeared meanwhile, or lives in another partition, is safe to overwrite.
+    """
+    retry: list[ReplaceOne] = []
+    for error in exc.details.get("writeErrors", []):
+        if error.get("code") != DUPLICATE_KEY or not retryable(error["index"]):
+            raise exc
+        doc = docs[error["index"]]
+        if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
+            doc = {k: v for k, v in doc.items() if k != "_id"}
+        retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+    return retry
+
+
 class Repository:
     """One collection, its spec and the bulk operations every area needs."""
 
@@ -267,6 +303,12 @@ class Repository:
         if self.spec is None:
             raise ValueError(f"collection {self.collection.name} has no spec: pass key_fields")
         return self.spec.key_fields
+
+    def partition_defaults_applied(
+        self, partition_value: Any, docs: Documents, partition_field: str
+    ) -> Documents:
+        """`docs` as a partition write takes them; subclasses fill per-partition defaults."""
+        return docs
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -315,6 +357,7 @@ class Repository:
         docstring for what a crash leaves and why re-running converges.
         """
         keys = self._keys(key_fields)
+        docs = self.partition_defaults_applied(partition_value, docs, partition_field)
         _check_unique_keys(docs, keys)
         with partition_lock(self.collection, partition_field, partition_value):
             return self._replace_partition_locked(
@@ -344,14 +387,7 @@ class Repository:
         for batch in iter_document_chunks(docs, chunk_size):
             ops: list[InsertOne | ReplaceOne] = []
             for doc in batch:
-                if doc.get(partition_field, value) != value:
-                    raise ValueError(
-                        f"document {key_filter(doc, keys)} has {partition_field}="
-                        f"{doc[partition_field]!r}, not the partition being written ({value!r})"
-                    )
-                doc[partition_field] = value
-                doc[WRITE_ID] = write_id
-                doc["updated_at"] = now
+                _stamp(doc, partition_field, value, {WRITE_ID: write_id, "updated_at": now}, keys)
                 flt = key_filter(doc, keys)
                 ident = tuple(flt.values())
                 if ident in seen:
@@ -385,25 +421,17 @@ class Repository:
         that hits a key living outside the partition is retried as an upsert, as there.
         """
         keys = self._keys(key_fields)
+        docs = self.partition_defaults_applied(partition_value, docs, partition_field)
         _check_unique_keys(docs, keys)
         with partition_lock(self.collection, partition_field, partition_value):
-            write_id = uuid.uuid4().hex
-            now = utcnow()
+            stamps = {WRITE_ID: uuid.uuid4().hex, "updated_at": utcnow()}
             value = _bson_value(partition_value)
             deleted = self.collection.delete_many({partition_field: value}).deleted_count
             seen: set[tuple] = set()
 
             def stamp(batch_docs: list[dict]) -> list[dict]:
                 for doc in batch_docs:
-                    if doc.get(partition_field, value) != value:
-                        raise ValueError(
-                            f"document {key_filter(doc, keys)} has {partition_field}="
-                            f"{doc[partition_field]!r}, not the partition being written "
-                            f"({value!r})"
-                        )
-                    doc[partition_field] = value
-                    doc[WRITE_ID] = write_id
-                    doc["updated_at"] = now
+                    _stamp(doc, partition_field, value, stamps, keys)
                     if not isinstance(docs, pl.DataFrame):  # frames were checked above
                         ident = tuple(key_filter(doc, keys).values())
                         if ident in seen:
@@ -422,14 +450,7 @@ class Repository:
             return WriteCounts(documents=len(docs), inserted=len(result.inserted_ids))
         except BulkWriteError as exc:
             details = exc.details
-            retry: list[ReplaceOne] = []
-            for error in details.get("writeErrors", []):
-                if error.get("code") != DUPLICATE_KEY:
-                    raise
-                doc = docs[error["index"]]
-                if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
-                    doc = {k: v for k, v in doc.items() if k != "_id"}
-                retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+            retry = _duplicates_as_upserts(exc, docs, keys, lambda _index: True)
             done = WriteCounts(
                 documents=len(docs) - len(retry), inserted=details.get("nInserted", 0)
             )
@@ -443,15 +464,9 @@ class Repository:
             return _counts(self.collection.bulk_write(ops, ordered=False), len(ops))
         except BulkWriteError as exc:
             details = exc.details
-            retry: list[ReplaceOne] = []
-            for error in details.get("writeErrors", []):
-                op = ops[error["index"]]
-                if error.get("code") != DUPLICATE_KEY or not isinstance(op, InsertOne):
-                    raise
-                doc = docs[error["index"]]
-                if "_id" not in keys:  # pymongo gave the insert an `_id`: not this document's
-                    doc = {k: v for k, v in doc.items() if k != "_id"}
-                retry.append(ReplaceOne(key_filter(doc, keys), doc, upsert=True))
+            retry = _duplicates_as_upserts(
+                exc, docs, keys, lambda index: isinstance(ops[index], InsertOne)
+            )
             done = WriteCounts(
                 documents=len(ops) - len(retry),
                 inserted=details.get("nInserted", 0) + details.get("nUpserted", 0),

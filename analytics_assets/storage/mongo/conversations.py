@@ -15,17 +15,14 @@ so the embedded server and a real mongod run the same code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal
 
 import polars as pl
 
 from analytics_assets.storage.mongo.base import (
-    DEFAULT_CHUNK,
     Documents,
     Repository,
-    WriteCounts,
     day_start,
 )
 from analytics_assets.storage.mongo.collections import (
@@ -64,45 +61,10 @@ class PartitionedRepository(Repository):
     def partition_defaults(self, partition: str) -> dict[str, Any]:
         return {}
 
-    def replace_partition(
-        self,
-        partition: str,
-        docs: Documents,
-        *,
-        partition_field: str = "partition",
-        key_fields: Sequence[str] | None = None,
-        chunk_size: int = DEFAULT_CHUNK,
-    ) -> WriteCounts:
-        """Make the daily partition's documents exactly `docs` (see `base` for crash safety)."""
-        stamped = _with_partition(docs, partition, self.partition_defaults(partition))
-        return super().replace_partition(
-            partition,
-            stamped,
-            partition_field=partition_field,
-            key_fields=key_fields,
-            chunk_size=chunk_size,
-        )
-
-    def rewrite_partition(
-        self,
-        partition: str,
-        docs: Documents,
-        *,
-        partition_field: str = "partition",
-        key_fields: Sequence[str] | None = None,
-        batch: int = 10_000,
-        connections: int = 1,
-    ) -> WriteCounts:
-        """The bulk path (delete the partition, then `insert_many`; see `base`)."""
-        stamped = _with_partition(docs, partition, self.partition_defaults(partition))
-        return super().rewrite_partition(
-            partition,
-            stamped,
-            partition_field=partition_field,
-            key_fields=key_fields,
-            batch=batch,
-            connections=connections,
-        )
+    def partition_defaults_applied(
+        self, partition_value: Any, docs: Documents, partition_field: str
+    ) -> Documents:
+        return _with_partition(docs, partition_value, self.partition_defaults(partition_value))
 
 
 def _range(field: str, start: DayLike | None, end: DayLike | None) -> dict[str, Any]:
