@@ -206,6 +206,30 @@ def key_filter(doc: Mapping[str, Any], key_fields: Sequence[str]) -> dict[str, A
         ) from exc
 
 
+def grouped(
+    keys: Mapping[str, Any],
+    totals: Mapping[str, Any],
+    derived: Mapping[str, Any] | None = None,
+    sets: Mapping[str, Any] | None = None,
+    sort: Mapping[str, int] | None = None,
+) -> list[dict[str, Any]]:
+    """`$group` by `keys`, then `$project` the keys flat beside the `totals` and the `derived`
+    figures (which read the `sets` accumulated only for them, e.g. `$size` of an `$addToSet`),
+    then `$sort` (by the keys unless told): the shape of every summary query here."""
+    return [
+        {"$group": {"_id": dict(keys), **totals, **(sets or {})}},
+        {
+            "$project": {
+                "_id": 0,
+                **{name: f"$_id.{name}" for name in keys},
+                **dict.fromkeys(totals, 1),
+                **(derived or {}),
+            }
+        },
+        {"$sort": dict(sort) if sort else dict.fromkeys(keys, 1)},
+    ]
+
+
 def _check_unique_keys(docs: Documents, key_fields: Sequence[str]) -> None:
     """Duplicate keys in one write are a bug upstream: refuse rather than keep an arbitrary one."""
     if isinstance(docs, pl.DataFrame):

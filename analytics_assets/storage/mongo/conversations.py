@@ -24,6 +24,7 @@ from analytics_assets.storage.mongo.base import (
     Documents,
     Repository,
     day_start,
+    grouped,
 )
 from analytics_assets.storage.mongo.collections import (
     CONVERSATION_ANALYTICS,
@@ -89,6 +90,12 @@ def _trunc(field: str, unit: Period) -> dict[str, Any]:
 PRICE = {"$ifNull": ["$total_price", "$total_cost", 0]}
 #: the models a conversation used that day: `model_ids` (array) or the single `model_id`.
 MODELS = {"$ifNull": ["$model_ids", ["$model_id"]]}
+#: the sums every conversation summary reports
+TOTALS = {
+    "messages": {"$sum": "$message_count"},
+    "tokens": {"$sum": "$total_tokens"},
+    "price": {"$sum": PRICE},
+}
 
 
 def _non_null_size(field: str) -> dict[str, Any]:
@@ -119,34 +126,16 @@ class ConversationsRepository(PartitionedRepository):
         match = self._active(start, end)
         if app_id is not None:
             match["$match"]["app_id"] = app_id
-        return self.aggregate(
-            [
-                match,
-                {
-                    "$group": {
-                        "_id": {"period_start": _trunc("$date", unit), "app_id": "$app_id"},
-                        "conversation_ids": {"$addToSet": "$conversation_id"},
-                        "users": {"$addToSet": "$user_key"},
-                        "messages": {"$sum": "$message_count"},
-                        "tokens": {"$sum": "$total_tokens"},
-                        "price": {"$sum": PRICE},
-                    }
-                },
-                {
-                    "$project": {
-                        "_id": 0,
-                        "period_start": "$_id.period_start",
-                        "app_id": "$_id.app_id",
-                        "conversations": {"$size": "$conversation_ids"},
-                        "messages": 1,
-                        "tokens": 1,
-                        "price": 1,
-                        "unique_users": _non_null_size("$users"),
-                    }
-                },
-                {"$sort": {"period_start": 1, "app_id": 1}},
-            ]
-        )
+        keys = {"period_start": _trunc("$date", unit), "app_id": "$app_id"}
+        sets = {
+            "conversation_ids": {"$addToSet": "$conversation_id"},
+            "users": {"$addToSet": "$user_key"},
+        }
+        derived = {
+            "conversations": {"$size": "$conversation_ids"},
+            "unique_users": _non_null_size("$users"),
+        }
+        return self.aggregate([match, *grouped(keys, TOTALS, derived, sets)])
 
     def model_usage(
         self, start: DayLike | None = None, end: DayLike | None = None
@@ -155,37 +144,13 @@ class ConversationsRepository(PartitionedRepository):
 
         A conversation that used several models on a day (`model_ids`) counts under each.
         """
+        keys = {"day": "$date", "model_provider": "$model_provider", "model_id": "$_model"}
         return self.aggregate(
             [
                 self._active(start, end),
                 {"$addFields": {"_model": MODELS}},
                 {"$unwind": {"path": "$_model", "preserveNullAndEmptyArrays": True}},
-                {
-                    "$group": {
-                        "_id": {
-                            "day": "$date",
-                            "model_provider": "$model_provider",
-                            "model_id": "$_model",
-                        },
-                        "conversations": {"$sum": 1},
-                        "messages": {"$sum": "$message_count"},
-                        "tokens": {"$sum": "$total_tokens"},
-                        "price": {"$sum": PRICE},
-                    }
-                },
-                {
-                    "$project": {
-                        "_id": 0,
-                        "day": "$_id.day",
-                        "model_provider": "$_id.model_provider",
-                        "model_id": "$_id.model_id",
-                        "conversations": 1,
-                        "messages": 1,
-                        "tokens": 1,
-                        "price": 1,
-                    }
-                },
-                {"$sort": {"day": 1, "model_provider": 1, "model_id": 1}},
+                *grouped(keys, {"conversations": {"$sum": 1}, **TOTALS}),
             ]
         )
 
@@ -225,35 +190,20 @@ class ConversationsRepository(PartitionedRepository):
     ) -> list[dict[str, Any]]:
         """One row per pseudonymous user: conversations, messages, tokens, price, active
         days, first and last active day; most conversations first."""
+        totals = {**TOTALS, "first_day": {"$min": "$date"}, "last_day": {"$max": "$date"}}
+        sets = {
+            "conversation_ids": {"$addToSet": "$conversation_id"},
+            "days": {"$addToSet": "$date"},
+        }
+        derived = {
+            "conversations": {"$size": "$conversation_ids"},
+            "active_days": {"$size": "$days"},
+        }
+        sort = {"conversations": -1, "user_key": 1}
         pipeline: list[dict[str, Any]] = [
             self._active(start, end),
             {"$match": {"user_key": {"$type": "string"}}},
-            {
-                "$group": {
-                    "_id": "$user_key",
-                    "conversation_ids": {"$addToSet": "$conversation_id"},
-                    "days": {"$addToSet": "$date"},
-                    "messages": {"$sum": "$message_count"},
-                    "tokens": {"$sum": "$total_tokens"},
-                    "price": {"$sum": PRICE},
-                    "first_day": {"$min": "$date"},
-                    "last_day": {"$max": "$date"},
-                }
-            },
-            {
-                "$project": {
-                    "_id": 0,
-                    "user_key": "$_id",
-                    "conversations": {"$size": "$conversation_ids"},
-                    "active_days": {"$size": "$days"},
-                    "messages": 1,
-                    "tokens": 1,
-                    "price": 1,
-                    "first_day": 1,
-                    "last_day": 1,
-                }
-            },
-            {"$sort": {"conversations": -1, "user_key": 1}},
+            *grouped({"user_key": "$user_key"}, totals, derived, sets, sort=sort),
         ]
         if limit:
             pipeline.append({"$limit": limit})
@@ -293,34 +243,13 @@ class CategoriesRepository(PartitionedRepository):
             match["partition"] = bounds
         if category_type is not None:
             match["category_type"] = category_type
-        return self.aggregate(
-            [
-                {"$match": match},
-                {
-                    "$group": {
-                        "_id": {
-                            "day": "$partition",
-                            "app_id": "$app_id",
-                            "category_type": "$category_type",
-                            "category_value": "$category_value",
-                        },
-                        "count": {"$sum": 1},
-                        "conversation_ids": {"$addToSet": "$conversation_id"},
-                        "avg_confidence": {"$avg": "$confidence_score"},
-                    }
-                },
-                {
-                    "$project": {
-                        "_id": 0,
-                        "day": "$_id.day",
-                        "app_id": "$_id.app_id",
-                        "category_type": "$_id.category_type",
-                        "category_value": "$_id.category_value",
-                        "count": 1,
-                        "conversations": {"$size": "$conversation_ids"},
-                        "avg_confidence": 1,
-                    }
-                },
-                {"$sort": {"day": 1, "app_id": 1, "category_type": 1, "category_value": 1}},
-            ]
-        )
+        keys = {
+            "day": "$partition",
+            "app_id": "$app_id",
+            "category_type": "$category_type",
+            "category_value": "$category_value",
+        }
+        totals = {"count": {"$sum": 1}, "avg_confidence": {"$avg": "$confidence_score"}}
+        sets = {"conversation_ids": {"$addToSet": "$conversation_id"}}
+        derived = {"conversations": {"$size": "$conversation_ids"}}
+        return self.aggregate([{"$match": match}, *grouped(keys, totals, derived, sets)])

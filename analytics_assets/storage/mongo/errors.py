@@ -16,7 +16,7 @@ import polars as pl
 from pymongo import UpdateOne
 
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, conform
-from analytics_assets.storage.mongo.base import WRITE_ID, Repository, utcnow
+from analytics_assets.storage.mongo.base import WRITE_ID, Repository, grouped, utcnow
 from analytics_assets.storage.mongo.collections import PROCESSING_ERRORS
 from analytics_assets.storage.mongo.models import ErrorDocument, ErrorSummaryRow, RecordCounts
 
@@ -129,31 +129,16 @@ class ErrorsRepository(Repository):
 
     def summary(self) -> list[ErrorSummaryRow]:
         """Open error counts per asset and stage, with partitions affected and age."""
+        totals = {
+            "open": {"$sum": 1},
+            "oldest_first_seen": {"$min": "$first_seen"},
+            "latest_last_seen": {"$max": "$last_seen"},
+        }
+        keys = {"asset": "$asset", "stage": "$stage"}
+        sets = {"partitions_seen": {"$addToSet": "$partition"}}
+        derived = {"partitions": {"$size": "$partitions_seen"}}
         return self.aggregate(  # type: ignore[return-value]
-            [
-                {"$match": {"status": "open"}},
-                {
-                    "$group": {
-                        "_id": {"asset": "$asset", "stage": "$stage"},
-                        "open": {"$sum": 1},
-                        "partitions": {"$addToSet": "$partition"},
-                        "oldest_first_seen": {"$min": "$first_seen"},
-                        "latest_last_seen": {"$max": "$last_seen"},
-                    }
-                },
-                {
-                    "$project": {
-                        "_id": 0,
-                        "asset": "$_id.asset",
-                        "stage": "$_id.stage",
-                        "open": 1,
-                        "partitions": {"$size": "$partitions"},
-                        "oldest_first_seen": 1,
-                        "latest_last_seen": 1,
-                    }
-                },
-                {"$sort": {"asset": 1, "stage": 1}},
-            ]
+            [{"$match": {"status": "open"}}, *grouped(keys, totals, derived, sets)]
         )
 
     def partitions_with_open_errors(self, asset: str) -> list[str]:
