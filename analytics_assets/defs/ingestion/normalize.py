@@ -129,25 +129,52 @@ def _surrogate_ids(rows: pl.DataFrame) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class WireTable:
+    """What a Dify table's rows are checked against: its schemas and its rules."""
+
+    wire_schema: pl.Schema
+    raw_schema: pl.Schema
+    timestamps: tuple[str, ...]
+    record_type: str
+    #: column → the reason recorded when it is blank (checked first, in this order)
+    required: dict[str, str]
+    non_negative: tuple[str, ...]
+
+
+MESSAGES = WireTable(
+    MESSAGES_WIRE_SCHEMA,
+    RAW_MESSAGES_SCHEMA,
+    MESSAGE_TIMESTAMPS,
+    "message",
+    required={"id": MISSING_ID, "conversation_id": MISSING_CONVERSATION_ID},
+    non_negative=("message_tokens", "answer_tokens", "total_price"),
+)
+CONVERSATIONS = WireTable(
+    CONVERSATIONS_WIRE_SCHEMA,
+    RAW_CONVERSATIONS_SCHEMA,
+    CONVERSATION_TIMESTAMPS,
+    "conversation",
+    required={"id": MISSING_ID},
+    non_negative=("system_instruction_tokens", "dialogue_count"),
+)
+
+
 def _normalize(
     wire: pl.DataFrame,
+    table: WireTable,
     *,
-    wire_schema: pl.Schema,
-    raw_schema: pl.Schema,
-    timestamps: tuple[str, ...],
-    record_type: str,
     asset: str,
     partition: str,
     window: tuple[datetime, datetime] | None,
-    required: dict[str, str],
-    non_negative: tuple[str, ...],
 ) -> Normalized:
-    wire = _coerce(wire, wire_schema).with_row_index("_row")
+    timestamps = table.timestamps
+    wire = _coerce(wire, table.wire_schema).with_row_index("_row")
     parsed = wire.with_columns([parse_timestamp(c).alias(f"_ts_{c}") for c in timestamps])
 
     # The first failing rule names the reason; order matters (an id problem hides the rest).
     checks: list[tuple[pl.Expr, str, pl.Expr]] = []
-    for column, reason in required.items():
+    for column, reason in table.required.items():
         checks.append((_blank(column), reason, pl.lit("")))
     checks.append((pl.col("_type_error").is_not_null(), BAD_TYPE, pl.col("_type_error")))
     for c in timestamps:
@@ -161,7 +188,7 @@ def _normalize(
         start, end = window
         outside = (pl.col("_ts_created_at") < start) | (pl.col("_ts_created_at") >= end)
         checks.append((outside, OUTSIDE_PARTITION, pl.col("created_at")))
-    for c in non_negative:
+    for c in table.non_negative:
         checks.append((pl.col(c) < 0, NEGATIVE_VALUE, pl.format("{}={}", pl.lit(c), pl.col(c))))
 
     reason = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
@@ -189,9 +216,9 @@ def _normalize(
     rows = good.with_columns([pl.col(f"_ts_{c}").alias(c) for c in timestamps]).sort(
         ["created_at", "id"]
     )
-    rows = conform(rows, raw_schema)
+    rows = conform(rows, table.raw_schema)
 
-    errors = _error_frame(bad, record_type=record_type, asset=asset, partition=partition)
+    errors = _error_frame(bad, record_type=table.record_type, asset=asset, partition=partition)
     return Normalized(rows=rows, errors=errors, source_rows=wire.height)
 
 
@@ -255,18 +282,7 @@ def normalize_messages(
     Rejected: no id, no conversation id, unparseable `created_at`/`updated_at`, a `created_at`
     outside `window`, negative tokens or prices, and older duplicates of an id.
     """
-    return _normalize(
-        wire,
-        wire_schema=MESSAGES_WIRE_SCHEMA,
-        raw_schema=RAW_MESSAGES_SCHEMA,
-        timestamps=MESSAGE_TIMESTAMPS,
-        record_type="message",
-        asset=asset,
-        partition=partition,
-        window=window,
-        required={"id": MISSING_ID, "conversation_id": MISSING_CONVERSATION_ID},
-        non_negative=("message_tokens", "answer_tokens", "total_price"),
-    )
+    return _normalize(wire, MESSAGES, asset=asset, partition=partition, window=window)
 
 
 def normalize_conversations(
@@ -277,15 +293,4 @@ def normalize_conversations(
     window: tuple[datetime, datetime] | None = None,
 ) -> Normalized:
     """Parse and validate a window of `conversations` rows (same rules as messages)."""
-    return _normalize(
-        wire,
-        wire_schema=CONVERSATIONS_WIRE_SCHEMA,
-        raw_schema=RAW_CONVERSATIONS_SCHEMA,
-        timestamps=CONVERSATION_TIMESTAMPS,
-        record_type="conversation",
-        asset=asset,
-        partition=partition,
-        window=window,
-        required={"id": MISSING_ID},
-        non_negative=("system_instruction_tokens", "dialogue_count"),
-    )
+    return _normalize(wire, CONVERSATIONS, asset=asset, partition=partition, window=window)
