@@ -201,6 +201,24 @@ def column_chart(
         return _render(fig, tooltips, title)
 
 
+def _annotate(
+    ax: Any,
+    bar: Any,
+    gid: str,
+    y: float,
+    number: float,
+    top: float,
+    text: str,
+    tooltip: str,
+    tooltips: dict[str, str],
+    size: int = 8,
+) -> None:
+    """Name a horizontal bar for its tooltip and print its value just past its end."""
+    bar.patches[0].set_gid(gid)
+    tooltips[gid] = tooltip
+    ax.text(max(number, 0.0) + top * 0.01, y, text, va="center", fontsize=size)
+
+
 def bar_chart(
     items: Sequence[tuple[str, object]],
     *,
@@ -221,14 +239,11 @@ def bar_chart(
         top = max(max(n for _, n in rows), 0) or 1.0
         for i, (label, number) in enumerate(rows):
             colour = (colours or {}).get(label.lower(), PALETTE[i % len(PALETTE)])
-            bar = ax.barh(i, max(number, 0.0), height=0.66, color=colour)
             text = value_format(number)
             if show_share and total > 0:
                 text += f" · {number / total * 100:.1f}%"
-            gid = f"bar{i}"
-            bar.patches[0].set_gid(gid)
-            tooltips[gid] = f"{label}: {text}"
-            ax.text(max(number, 0.0) + top * 0.01, i, text, va="center", fontsize=8)
+            bar = ax.barh(i, max(number, 0.0), height=0.66, color=colour)
+            _annotate(ax, bar, f"bar{i}", i, number, top, text, f"{label}: {text}", tooltips)
         _label_rows(ax, [lb for lb, _ in rows], top * 1.35)
         return _render(fig, tooltips, title)
 
@@ -257,9 +272,7 @@ def grouped_bar_chart(
                 y = i + (j - (len(series) - 1) / 2) * height
                 bar = ax.barh(y, max(number, 0.0), height=height * 0.9, color=PALETTE[j % 8])
                 text = value_format(number)
-                gid = f"grp{i}_{j}"
-                bar.patches[0].set_gid(gid)
-                tooltips[gid] = f"{label} {name}: {text}"
-                ax.text(max(number, 0.0) + top * 0.01, y, text, va="center", fontsize=7)
+                tip = f"{label} {name}: {text}"
+                _annotate(ax, bar, f"grp{i}_{j}", y, number, top, text, tip, tooltips, size=7)
         _label_rows(ax, [lb for lb, _ in rows], top * 1.3)
         return _render(fig, tooltips, title)
