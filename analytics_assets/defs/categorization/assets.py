@@ -28,6 +28,8 @@ from dagster import (
 )
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
+from analytics_assets.defs.analytics.check_results import check_result
+from analytics_assets.defs.analytics.checks import unique_keys
 from analytics_assets.defs.categorization.engine.vocab import SENTIMENTS
 from analytics_assets.defs.categorization.language import DetectionSettings
 from analytics_assets.defs.categorization.messages import (
@@ -137,13 +139,7 @@ def categorized_messages(
             "language_distribution": distribution_markdown(result, "language"),
         },
     )
-    duplicates = result.height - result["message_id"].n_unique()
-    yield AssetCheckResult(
-        check_name="unique_message_ids",
-        asset_key=ASSET_NAME,
-        passed=duplicates == 0,
-        metadata={"duplicate_ids": duplicates},
-    )
+    yield check_result("unique_message_ids", unique_keys(result, ["message_id"]), ASSET_NAME)
     missing = messages.join(result, left_on="id", right_on="message_id", how="anti").height
     yield AssetCheckResult(
         check_name="covers_raw_messages",

@@ -21,6 +21,8 @@ from dagster import (
     asset,
 )
 
+from analytics_assets.defs.analytics.check_results import check_result
+from analytics_assets.defs.analytics.checks import unique_keys
 from analytics_assets.defs.ingestion.normalize import (
     Normalized,
     normalize_conversations,
@@ -110,13 +112,7 @@ def _ingest(
             "source": source.source_name,
         },
     )
-    duplicates = rows.height - rows["id"].n_unique()
-    yield AssetCheckResult(
-        check_name="unique_ids",
-        asset_key=asset_name,
-        passed=duplicates == 0,
-        metadata={"duplicate_ids": duplicates},
-    )
+    yield check_result("unique_ids", unique_keys(rows, ["id"]), asset_name)
     yield AssetCheckResult(
         check_name="rows_reconcile_with_source",
         asset_key=asset_name,
