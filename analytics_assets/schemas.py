@@ -98,6 +98,29 @@ RAW_MESSAGES_SCHEMA = _raw(MESSAGE_COLUMNS, MESSAGE_TIMESTAMPS)
 
 # One row per row-level failure, from any asset and stage. Stored in MongoDB
 # `processing_errors` (keyed by asset, partition, stage, record id) and summarized in the UI.
+# `categorized_messages`: a message's labels (query: topic, intent, sentiment; answer:
+# sentiment), its language and the pseudonymous user key.
+CATEGORIZED_SCHEMA = pl.Schema(
+    {
+        "message_id": pl.String(),
+        "conversation_id": pl.String(),
+        "app_id": pl.String(),
+        "model_id": pl.String(),
+        "user_key": pl.String(),
+        "created_at": UTC_TS,
+        "language": pl.String(),
+        "language_confidence": pl.Float64(),
+        "topic": pl.String(),
+        "topic_confidence": pl.Float64(),
+        "intent": pl.String(),
+        "intent_confidence": pl.Float64(),
+        "sentiment": pl.String(),
+        "sentiment_score": pl.Float64(),
+        "answer_sentiment": pl.String(),
+        "answer_sentiment_score": pl.Float64(),
+    }
+)
+
 PROCESSING_ERRORS_SCHEMA = pl.Schema(
     {
         "asset": pl.String(),

@@ -14,39 +14,14 @@ from typing import Any
 import polars as pl
 
 from analytics_assets.api.lake import Lake, _quote
+from analytics_assets.defs.analytics.prepare import RAW_MESSAGE_COLUMNS
+from analytics_assets.schemas import CATEGORIZED_SCHEMA
 from analytics_assets.storage.mongo import MongoResource
 
-RAW_TURN_COLUMNS = (
-    "id",
-    "conversation_id",
-    "app_id",
-    "model_provider",
-    "model_id",
-    "created_at",
-    "query",
-    "answer",
-    "message_tokens",
-    "answer_tokens",
-    "total_price",
-    "currency",
-    "provider_response_latency",
-    "status",
-    "error",
-)
-LABEL_COLUMNS = (
-    "message_id",
-    "user_key",
-    "language",
-    "language_confidence",
-    "topic",
-    "topic_confidence",
-    "intent",
-    "intent_confidence",
-    "sentiment",
-    "sentiment_score",
-    "answer_sentiment",
-    "answer_sentiment_score",
-)
+#: what analytics read of a raw message, with the texts and without the raw user id
+RAW_TURN_COLUMNS = (*(c for c in RAW_MESSAGE_COLUMNS if c != "from_end_user_id"), "query", "answer")
+#: a turn's labels: the categorized row less what the raw row already gives
+LABEL_COLUMNS = tuple(c for c in CATEGORIZED_SCHEMA if c not in RAW_TURN_COLUMNS)
 TRANSLATION_COLUMNS = (
     "message_id",
     "target_language",

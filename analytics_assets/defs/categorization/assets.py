@@ -32,16 +32,17 @@ from analytics_assets.defs.analytics.check_results import check_result
 from analytics_assets.defs.analytics.checks import unique_keys
 from analytics_assets.defs.categorization.engine.vocab import SENTIMENTS
 from analytics_assets.defs.categorization.language import DetectionSettings
-from analytics_assets.defs.categorization.messages import (
-    CATEGORIZED_SCHEMA,
-    INPUT_COLUMNS,
-    categorize_messages,
-)
+from analytics_assets.defs.categorization.messages import INPUT_COLUMNS, categorize_messages
 from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.execution import SCORING_QUEUE, step_queue_tags
 from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
-from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA, load_columns
+from analytics_assets.schemas import (
+    CATEGORIZED_SCHEMA,
+    PROCESSING_ERRORS_SCHEMA,
+    RAW_MESSAGES_SCHEMA,
+    load_columns,
+)
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 

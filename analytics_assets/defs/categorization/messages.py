@@ -33,28 +33,7 @@ from analytics_assets.defs.categorization.language import (
     detect_message_languages,
 )
 from analytics_assets.privacy import pseudonymize
-from analytics_assets.schemas import UTC_TS
-
-CATEGORIZED_SCHEMA = pl.Schema(
-    {
-        "message_id": pl.String(),
-        "conversation_id": pl.String(),
-        "app_id": pl.String(),
-        "model_id": pl.String(),
-        "user_key": pl.String(),
-        "created_at": UTC_TS,
-        "language": pl.String(),
-        "language_confidence": pl.Float64(),
-        "topic": pl.String(),
-        "topic_confidence": pl.Float64(),
-        "intent": pl.String(),
-        "intent_confidence": pl.Float64(),
-        "sentiment": pl.String(),
-        "sentiment_score": pl.Float64(),
-        "answer_sentiment": pl.String(),
-        "answer_sentiment_score": pl.Float64(),
-    }
-)
+from analytics_assets.schemas import CATEGORIZED_SCHEMA, UTC_TS
 
 INPUT_COLUMNS = (
     "id",

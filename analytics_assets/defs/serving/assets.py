@@ -38,7 +38,6 @@ from dagster import (
 )
 
 from analytics_assets.automation import FOLLOW_UPSTREAM
-from analytics_assets.defs.categorization.messages import CATEGORIZED_SCHEMA
 from analytics_assets.defs.serving.documents import (
     active_users,
     category_documents,
@@ -48,7 +47,7 @@ from analytics_assets.defs.serving.documents import (
 )
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
-from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, load_columns
+from analytics_assets.schemas import CATEGORIZED_SCHEMA, RAW_CONVERSATIONS_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.conversations import PartitionedRepository

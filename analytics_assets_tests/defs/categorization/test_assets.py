@@ -14,12 +14,11 @@ import pytest
 from dagster import BackfillPolicy, DagsterInstance, asset, materialize
 
 from analytics_assets.defs.categorization.assets import categorized_messages
-from analytics_assets.defs.categorization.messages import CATEGORIZED_SCHEMA
 from analytics_assets.defs.categorization.resource import ScoringResource
 from analytics_assets.defs.serving.assets import serving_conversation_categories
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonym
-from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, conform
+from analytics_assets.schemas import CATEGORIZED_SCHEMA, RAW_MESSAGES_SCHEMA, conform
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.collections import CONVERSATION_CATEGORIES
