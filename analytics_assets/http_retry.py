@@ -13,17 +13,10 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Protocol
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
-
-
-class TransientFailure(Protocol):
-    """An exception that may pass on a later try; `retry_after` is the server's wait, if any."""
-
-    retry_after: float | None
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

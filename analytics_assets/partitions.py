@@ -32,9 +32,3 @@ def day_window(partition_key: str) -> tuple[datetime, datetime]:
     """[start, end) of a daily partition key as timezone-aware UTC datetimes."""
     start = datetime.combine(date.fromisoformat(partition_key), datetime.min.time(), tzinfo=UTC)
     return start, start + timedelta(days=1)
-
-
-def last_complete_days(n: int, today: date | None = None) -> list[str]:
-    """Keys of the `n` complete UTC days before `today`, oldest first."""
-    today = today or datetime.now(UTC).date()
-    return [(today - timedelta(days=i)).isoformat() for i in range(n, 0, -1)]

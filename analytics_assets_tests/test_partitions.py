@@ -9,7 +9,6 @@ from analytics_assets.partitions import (
     MONTHLY_PARTITIONS,
     WEEKLY_PARTITIONS,
     day_window,
-    last_complete_days,
 )
 
 
@@ -39,11 +38,3 @@ def test_months_are_calendar_months() -> None:
     window = MONTHLY_PARTITIONS.time_window_for_partition_key("2026-02-01")
     assert window.start.date() == date(2026, 2, 1)
     assert window.end.date() == date(2026, 3, 1)
-
-
-def test_last_complete_days() -> None:
-    assert last_complete_days(3, today=date(2026, 1, 2)) == [
-        "2025-12-30",
-        "2025-12-31",
-        "2026-01-01",
-    ]

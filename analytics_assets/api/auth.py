@@ -76,10 +76,6 @@ class KeyVerifier:
             self._seen[tag] = (time.monotonic(), found)
         return found
 
-    def forget(self) -> None:
-        with self._lock:
-            self._seen.clear()
-
     def require(self, request: Request, scope: str) -> ApiKey:
         key = presented_key(request)
         if not key:

@@ -20,7 +20,6 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
 
 import polars as pl
 import pyarrow as pa
@@ -200,7 +199,3 @@ def _concat(tables: list[pa.Table], schema: pa.Schema | None) -> pa.Table:
     if len(tables) == 1:
         return tables[0]
     return pa.concat_tables(tables, promote_options="permissive")
-
-
-def day_key(value: date) -> str:
-    return value.isoformat()

@@ -43,14 +43,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic, sleep
 from typing import Any, ClassVar
 
 import polars as pl
-from bson import ObjectId
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -82,9 +81,6 @@ class WriteCounts:
 
     def __add__(self, other: WriteCounts) -> WriteCounts:
         return WriteCounts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
 
 @contextmanager
@@ -531,13 +527,3 @@ class Repository:
 
     def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return list(self.collection.aggregate(pipeline))
-
-
-def documents_to_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
-    """Documents → frame. A generated ObjectId `_id` is dropped (it carries no meaning; the
-    business key is in the other fields); a meaningful `_id` (a cache key, a user key) stays."""
-    rows = [
-        {k: v for k, v in d.items() if k != "_id"} if isinstance(d.get("_id"), ObjectId) else d
-        for d in docs
-    ]
-    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

@@ -79,14 +79,6 @@ class ReportDocument(_ReportRequired, total=False):
     updated_at: datetime
 
 
-class WriteCountsDict(TypedDict):
-    documents: int
-    inserted: int
-    matched: int
-    modified: int
-    deleted: int
-
-
 class RecordCounts(TypedDict):
     """What `ErrorsRepository.record_partition` did."""
 
