@@ -277,26 +277,23 @@ def fit_task(
     texts: list[str] | pl.Series,
     labels: list[str] | pl.Series,
     task: str,
-    steps: int = 300,
-    lr: float = 0.05,
-    l2: float = 1e-4,
-    class_balance: float = 1.0,
     calibrate_folds: int = 0,
+    **options: float,
 ) -> FitResult:
-    """Fit one task's weights on labeled texts (labels must be classes of the taxonomy).
+    """Fit one task's weights on labeled texts (labels must be classes of the taxonomy);
+    `options` are `fit_data`'s (steps, lr, l2, class_balance).
 
     `calibrate_folds` >= 2: the confidence temperature is chosen on out-of-fold logits of that
     many folds (costs that many extra fits); otherwise it stays 1.
     """
     data = task_data(categorizer, texts, labels, task)
-    kwargs = {"steps": steps, "lr": lr, "l2": l2, "class_balance": class_balance}
     temperature, cv_f1 = 1.0, None
     if calibrate_folds >= 2 and data.y.shape[0] >= 2 * calibrate_folds:
         folds = fold_ids(data.y.shape[0], calibrate_folds)
-        oof = cross_validate(data, task, folds, **kwargs)
+        oof = cross_validate(data, task, folds, **options)
         temperature = calibrate_temperature(oof, data.y)
         cv_f1 = macro_f1(data.y, oof.argmax(axis=1), len(data.classes))
-    result = fit_data(data, task, temperature=temperature, **kwargs)  # type: ignore[arg-type]
+    result = fit_data(data, task, temperature=temperature, **options)  # type: ignore[arg-type]
     result.cv_macro_f1 = cv_f1
     return result
 
