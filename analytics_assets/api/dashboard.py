@@ -102,6 +102,17 @@ def _rows(rows: list[dict[str, Any]], key: str, measure: str) -> list[tuple[str,
     return [(str(r[key]), r[measure]) for r in rows if r.get(key) is not None]
 
 
+def share_per_day(days: list[str], shares: list[object]) -> str:
+    """A day-by-day column chart of a bad-news share (negative sentiment, errors)."""
+    return column_chart(
+        days,
+        shares,
+        colour=SENTIMENT_COLOURS["negative"],
+        value_format=fmt_percent,
+        axis_format=fmt_percent,
+    )
+
+
 def dashboard_view(query: Query, first: date, last: date, filters: dict[str, str]) -> dict:
     """Everything the dashboard page shows, from metrics queries (pure given `query`)."""
     start = datetime.combine(first, datetime.min.time())
@@ -133,7 +144,6 @@ def dashboard_view(query: Query, first: date, last: date, filters: dict[str, str
         (r for r in by_topic if r["messages"] >= 5 and r["topic"] != "unknown"),
         key=lambda r: (-r["negative_share"], r["topic"]),
     )[:8]
-    percent_axis = fmt_percent
     charts = [
         ("messages", "Messages per day", column_chart(days, [r["messages"] for r in daily])),
         ("users", "Users per day", column_chart(days, [r["users"] for r in daily])),
@@ -161,13 +171,7 @@ def dashboard_view(query: Query, first: date, last: date, filters: dict[str, str
         (
             "negative-trend",
             "Negative sentiment share per day",
-            column_chart(
-                days,
-                [r["negative_share"] for r in daily],
-                colour=SENTIMENT_COLOURS["negative"],
-                value_format=fmt_percent,
-                axis_format=percent_axis,
-            ),
+            share_per_day(days, [r["negative_share"] for r in daily]),
         ),
         (
             "latency",
@@ -185,13 +189,7 @@ def dashboard_view(query: Query, first: date, last: date, filters: dict[str, str
         (
             "errors",
             "Error rate per day",
-            column_chart(
-                days,
-                [r["error_rate"] for r in daily],
-                colour=SENTIMENT_COLOURS["negative"],
-                value_format=fmt_percent,
-                axis_format=percent_axis,
-            ),
+            share_per_day(days, [r["error_rate"] for r in daily]),
         ),
         (
             "negative-topics",
