@@ -20,6 +20,17 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from analytics_assets.defs.analytics.conversations import CONVERSATION_COLUMNS
+
+_NOT_LISTED = {
+    "message_tokens",
+    "answer_tokens",
+    "sentiment_score_start",
+    "sentiment_score_end",
+    "conversation_created_at",
+    "new_conversation",
+}
+
 # sort name → column (all non-null in conversation_analytics).
 SORTS: dict[str, str] = {
     "first_message_at": "first_message_at",
@@ -28,30 +39,9 @@ SORTS: dict[str, str] = {
     "total_cost": "total_cost",
     "total_tokens": "total_tokens",
 }
-LIST_COLUMNS = (
-    "conversation_id",
-    "date",
-    "app_id",
-    "model_id",
-    "model_ids",
-    "user_key",
-    "first_message_at",
-    "last_message_at",
-    "duration_seconds",
-    "message_count",
-    "total_tokens",
-    "total_cost",
-    "currency",
-    "latency_mean",
-    "latency_max",
-    "error_count",
-    "dominant_topic",
-    "dominant_intent",
-    "sentiment_start",
-    "sentiment_end",
-    "sentiment_trend",
-    "languages",
-)
+#: what a conversation list shows: the table less its token split, sentiment scores and
+#: creation bookkeeping
+LIST_COLUMNS = tuple(c for c in CONVERSATION_COLUMNS if c not in _NOT_LISTED)
 
 
 # filter name → Polars condition on one value list (list columns match any of their values).

@@ -15,6 +15,38 @@ import polars as pl
 
 from analytics_assets.defs.analytics.prepare import UNKNOWN
 
+#: the columns of `conversation_analytics`, in order
+CONVERSATION_COLUMNS = (
+    "conversation_id",
+    "date",
+    "app_id",
+    "model_id",
+    "model_ids",
+    "user_key",
+    "first_message_at",
+    "last_message_at",
+    "duration_seconds",
+    "message_count",
+    "message_tokens",
+    "answer_tokens",
+    "total_tokens",
+    "total_cost",
+    "currency",
+    "latency_mean",
+    "latency_max",
+    "error_count",
+    "dominant_topic",
+    "dominant_intent",
+    "sentiment_start",
+    "sentiment_end",
+    "sentiment_score_start",
+    "sentiment_score_end",
+    "sentiment_trend",
+    "languages",
+    "conversation_created_at",
+    "new_conversation",
+)
+
 # A change of the per-message sentiment score between the first and the last turn larger than
 # this counts as a trend; smaller changes are "stable". Scores are in [-1, 1].
 TREND_EPSILON = 0.1
@@ -97,36 +129,7 @@ def conversation_analytics(prepared: pl.DataFrame) -> pl.DataFrame:
             ).alias("new_conversation"),
         )
     )
-    return out.select(
-        "conversation_id",
-        "date",
-        "app_id",
-        "model_id",
-        "model_ids",
-        "user_key",
-        "first_message_at",
-        "last_message_at",
-        "duration_seconds",
-        "message_count",
-        "message_tokens",
-        "answer_tokens",
-        "total_tokens",
-        "total_cost",
-        "currency",
-        "latency_mean",
-        "latency_max",
-        "error_count",
-        "dominant_topic",
-        "dominant_intent",
-        "sentiment_start",
-        "sentiment_end",
-        "sentiment_score_start",
-        "sentiment_score_end",
-        "sentiment_trend",
-        "languages",
-        "conversation_created_at",
-        "new_conversation",
-    ).sort(["date", "first_message_at", "conversation_id"])
+    return out.select(CONVERSATION_COLUMNS).sort(["date", "first_message_at", "conversation_id"])
 
 
 def to_mongo_frame(frame: pl.DataFrame) -> pl.DataFrame:
