@@ -118,6 +118,10 @@ def _status(stack: DagsterStack, run_id: str) -> DagsterRunStatus:
 
 
 def test_a_killed_run_is_marked_failed_and_the_queued_run_starts(stack: DagsterStack) -> None:
+    with stack.instance() as instance:
+        # The committed file's settings, with this test's shorter polls.
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["poll_interval_seconds"] == 1
     long_run = launch(
         stack,
         {
