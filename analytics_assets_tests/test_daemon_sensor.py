@@ -32,7 +32,14 @@ import pytest
 from dagster import AssetKey, DagsterRunStatus
 
 from analytics_assets.defs.ingestion.jobs import INGESTION_JOB_NAME
-from analytics_assets_tests.fixtures.dagster_stack import DagsterStack, start_stack, wait_for
+from analytics_assets_tests.fixtures.dagster_stack import (
+    DagsterStack,
+    sensor,
+    start_stack,
+    turn_off,
+    turn_on,
+    wait_for,
+)
 from analytics_assets_tests.fixtures.mongo import MongoTestServer
 from analytics_assets_tests.fixtures.nocodb import (
     DifyBase,
@@ -85,52 +92,6 @@ def stack(
 
     with start_stack(env, tmp, before_daemon=sensors_off) as running:
         yield running
-
-
-SENSOR_STATE = """
-query($selector: SensorSelector!) {
-  sensorOrError(sensorSelector: $selector) {
-    __typename
-    ... on Sensor { id sensorState { status
-      ticks(limit: 50) { tickId status timestamp runIds skipReason error { message } } } }
-    ... on Error { message }
-  }
-}
-"""
-START = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) {
-    __typename ... on Sensor { sensorState { status } } ... on Error { message } }
-}
-"""
-STOP = """
-mutation($id: String!) {
-  stopSensor(id: $id) {
-    __typename ... on StopSensorMutationResult { instigationState { status } }
-    ... on Error { message }
-  }
-}
-"""
-
-
-def sensor(stack: DagsterStack, name: str) -> dict[str, Any]:
-    answer = stack.graphql(SENSOR_STATE, {"selector": stack.selector(sensorName=name)})
-    data = answer["sensorOrError"]
-    assert data["__typename"] == "Sensor", data
-    return data
-
-
-def turn_on(stack: DagsterStack, name: str) -> None:
-    if sensor(stack, name)["sensorState"]["status"] != "RUNNING":
-        answer = stack.graphql(START, {"selector": stack.selector(sensorName=name)})
-        assert answer["startSensor"]["__typename"] == "Sensor", answer
-    assert sensor(stack, name)["sensorState"]["status"] == "RUNNING"
-
-
-def turn_off(stack: DagsterStack, name: str) -> None:
-    answer = stack.graphql(STOP, {"id": sensor(stack, name)["id"]})["stopSensor"]
-    assert answer["__typename"] == "StopSensorMutationResult", answer
-    assert answer["instigationState"]["status"] == "STOPPED"
 
 
 def sensor_runs(stack: DagsterStack, count: int) -> list[Any]:

@@ -30,6 +30,7 @@ from dagster import (
 
 from analytics_assets.cli.failures import RunOutcome, describe_failure, step_failures
 from analytics_assets.cli.instance import ensure_dagster_home
+from analytics_assets.cli.stale_runs import fail_runs_of_dead_processes, process_tags
 from analytics_assets.settings import get_settings
 
 EXIT_USAGE = 2
@@ -102,6 +103,8 @@ def _execute(
 ) -> RunOutcome:
     job = defs.resolve_implicit_job_def_def_for_assets(keys)
     started = time.perf_counter()
+    # Names this process, so a later `run` can tell the run was orphaned if it dies.
+    tags = tags | process_tags()
     try:
         if get_settings().executor == "celery":
             success, run_id = _execute_on_workers(keys, instance, tags, partition_key)
@@ -214,12 +217,18 @@ def handle(args: argparse.Namespace) -> int:
     from analytics_assets.definitions import defs
 
     instance = DagsterInstance.from_config(str(home))
+    orphaned = fail_runs_of_dead_processes(instance)
     groups = _assets_by_partitioning(defs)
     print(
         f"analytics-assets run: source={settings.source} days={plan.days[0]}..{plan.days[-1]} "
         f"({len(plan.days)}) weeks={plan.weeks or '-'} months={plan.months or '-'} "
         f"executor={get_settings().executor}"
     )
+    if orphaned:
+        print(
+            f"marked {len(orphaned)} run(s) of an earlier `run` process that died as failed: "
+            + ", ".join(orphaned)
+        )
     ok = True
     summary: list[tuple[str, str, list[str], list[AssetKey], RunOutcome]] = []
     if groups["daily"]:

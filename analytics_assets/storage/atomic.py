@@ -82,14 +82,15 @@ def is_local(fs: AbstractFileSystem) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def _host_hash() -> str:
+def host_hash() -> str:
+    """This host, as a short stable tag (the host name itself stays out of names and docs)."""
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 def temp_name(target_name: str) -> str:
     """Hidden, unique name for the temporary file of one write of `target_name`, naming its
     writer (pid and host hash) so a concurrent clean-up can tell whether it is still alive."""
-    owner = f"w{os.getpid()}-{_host_hash()}-{uuid.uuid4().hex[:16]}"
+    owner = f"w{os.getpid()}-{host_hash()}-{uuid.uuid4().hex[:16]}"
     return f"{TEMP_PREFIX}{target_name}.{owner}{TEMP_SUFFIX}"
 
 
@@ -97,7 +98,8 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` of this host exists (a reused pid reads as alive: the safe side)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -118,8 +120,8 @@ def temp_is_abandoned(name: str, mtime: float | None, now: float | None = None) 
     match = _OWNER.search(name)
     if match is None:
         return True
-    if match["host"] == _host_hash():
-        return not _pid_alive(int(match["pid"]))
+    if match["host"] == host_hash():
+        return not pid_alive(int(match["pid"]))
     if mtime is None:
         return False
     return (now if now is not None else time.time()) - mtime > TEMP_STALE_AFTER_S

@@ -19,7 +19,9 @@ celery executor) would interleave steps 1 and 2 and delete each other's document
 partition empty or mixed. So a replacement holds a per-partition lease in
 `_partition_locks` (a unique `_id`, taken with an insert, released by its owner, taken over once
 its lease expired if the holder died): writers of one partition take turns, and the partition
-ends up exactly the set of the last one, whole.
+ends up exactly the set of the last one, whole. The lease names its holder's host and pid, so a
+writer on the same host takes over at once from a holder that is gone (a SIGKILLed run),
+instead of waiting out the lease: before, the next run after a kill hung for 30 minutes.
 
 A crash during step 1 leaves the partition holding, for each key, either the old or the new
 document (never none, never two: the unique index), plus stale keys; a crash before step 2
@@ -39,6 +41,7 @@ converges). The lake (Parquet) is the record; MongoDB serves it.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +59,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
+from analytics_assets.storage.atomic import host_hash, pid_alive
 from analytics_assets.storage.mongo.collections import SPECS_BY_NAME, CollectionSpec
 
 WRITE_ID = "_write_id"
@@ -97,19 +101,25 @@ def partition_lock(
     locks = collection.database[PARTITION_LOCKS]
     lock_id = f"{collection.name}|{partition_field}={partition_value}"
     owner = uuid.uuid4().hex
+    holder = {"host": host_hash(), "pid": os.getpid()}
     deadline = monotonic() + wait_s
     while True:
         now = utcnow()
+        lock = {"owner": owner, "expires_at": now + lease, **holder}
         try:
-            locks.insert_one({"_id": lock_id, "owner": owner, "expires_at": now + lease})
+            locks.insert_one({"_id": lock_id, **lock})
             break
         except DuplicateKeyError:
-            # A holder that died never releases: its lease runs out and the next writer takes it.
-            taken = locks.find_one_and_update(
-                {"_id": lock_id, "expires_at": {"$lt": now}},
-                {"$set": {"owner": owner, "expires_at": now + lease}},
-            )
-            if taken is not None:
+            # A holder that died never releases: its lease runs out and the next writer takes
+            # it, or at once when the holder is a process of this host that is gone.
+            current = locks.find_one({"_id": lock_id})
+            if current is None:
+                continue  # released meanwhile: insert again
+            if _holder_gone(current):  # only from that holder: not from a live one that won
+                expired = {"_id": lock_id, "owner": current["owner"]}
+            else:
+                expired = {"_id": lock_id, "expires_at": {"$lt": now}}
+            if locks.find_one_and_update(expired, {"$set": lock}) is not None:
                 break
         if monotonic() > deadline:
             raise TimeoutError(f"partition {lock_id} stayed locked for {wait_s:.0f} s")
@@ -118,6 +128,13 @@ def partition_lock(
         yield
     finally:
         locks.delete_one({"_id": lock_id, "owner": owner})
+
+
+def _holder_gone(lock: Mapping[str, Any] | None) -> bool:
+    """The lease's holder is a process of this host that no longer exists."""
+    if lock is None or lock.get("host") != host_hash() or not isinstance(lock.get("pid"), int):
+        return False
+    return lock["pid"] != os.getpid() and not pid_alive(lock["pid"])
 
 
 def utcnow() -> datetime:

@@ -6,9 +6,11 @@ other's documents and left it empty (seen on the embedded server before the leas
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 
+from analytics_assets.storage.atomic import host_hash
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import PARTITION_LOCKS, partition_lock
 
@@ -76,3 +78,31 @@ def test_a_live_lease_makes_the_next_writer_wait(mongo_resource: MongoResource) 
                 raise AssertionError("a second holder got the lease")
         except TimeoutError as exc:
             assert "stayed locked" in str(exc)
+
+
+def test_the_lease_of_a_gone_process_of_this_host_is_taken_at_once(
+    mongo_resource: MongoResource,
+) -> None:
+    """A SIGKILLed run's lease (30 minutes) used to make the next run wait it out."""
+    coll = mongo_resource.db()["conversation_categories"]
+    locks = mongo_resource.db()[PARTITION_LOCKS]
+    lock_id = f"conversation_categories|partition={PARTITION}"
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    alive = subprocess.Popen(["sleep", "60"])
+    future = datetime.now(UTC) + timedelta(minutes=30)
+    try:
+        for pid, taken in ((alive.pid, False), (gone.pid, True)):
+            locks.delete_many({})
+            holder = {"host": host_hash(), "pid": pid, "owner": "other", "expires_at": future}
+            locks.insert_one({"_id": lock_id, **holder})
+            try:
+                with partition_lock(coll, "partition", PARTITION, wait_s=0.5):
+                    got = True
+            except TimeoutError:
+                got = False
+            assert got is taken, pid
+    finally:
+        alive.kill()
+        alive.wait()
+        locks.delete_many({})
