@@ -42,6 +42,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import PROCESSING_ERRORS_SCHEMA, RAW_MESSAGES_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
+from analytics_assets.storage.partition_figures import add_partition_figures, figures_per_day
 
 ASSET_NAME = "categorized_messages"
 CATEGORIZATION_GROUP = "categorization"
@@ -116,6 +117,11 @@ def categorized_messages(
         f"{ASSET_NAME} {context.partition_keys[0]}..{context.partition_keys[-1]}: "
         f"{result.height} messages on {categorizer.device_name} in {elapsed:.2f}s "
         f"(compile {compile_s:.2f}s)"
+    )
+    # Each partition's event shows its own day's messages (the run's total stays run-wide).
+    add_partition_figures(
+        context,
+        figures_per_day(result, "created_at", {"messages": pl.len()}, context.partition_keys),
     )
     yield Output(
         result,

@@ -52,6 +52,7 @@ from analytics_assets.schemas import RAW_CONVERSATIONS_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.conversations import PartitionedRepository
+from analytics_assets.storage.partition_figures import add_partition_figures
 
 SERVING_GROUP = "serving"
 #: the columns of `categorized_messages` the category documents are built from.
@@ -99,6 +100,8 @@ def _replace_partitions(
 ) -> MaterializeResult:
     """Replace each partition of the run with its documents, and say what was written."""
     written = rewrite_partitions(repo, context.partition_keys, documents_of)
+    # Each partition's event shows its own documents; the run's total stays under `documents`.
+    add_partition_figures(context, {key: {"documents": n} for key, n in written.items()})
     return MaterializeResult(
         metadata={
             "documents": sum(written.values()),
