@@ -30,6 +30,11 @@ own keep-alive connection), after one warm-up request per client:
 
 Run: `.venv/bin/python benchmarks/api.py [--days 30 --messages 100000 --requests 400]`.
 Prints latency p50/p95 (ms) and requests/s per workload, and the ratio to the baseline.
+
+`--soak 60 [--clients 64]` instead holds `--clients` keep-alive clients on the same server for
+60 s cycling through metrics, conversations and health (`analytics_assets_tests/api/load.py`,
+the load of the slow test): every status and error counted, the process's RSS sampled twice a
+second (the server runs in this process).
 """
 
 from __future__ import annotations
@@ -215,6 +220,23 @@ def naive_page(lake: Path, days: list[str], offset: int) -> pl.DataFrame:
     return frame.sort(["first_message_at", "conversation_id"], descending=True).slice(offset, 50)
 
 
+def soak_run(server, key: str, span: dict[str, str], args: argparse.Namespace, tmp: Path) -> int:
+    """`--soak`: `args.clients` clients on the served app for `args.soak` seconds
+    (`analytics_assets_tests.api.load`, the load of the slow test); 1 on any error or 5xx."""
+    from analytics_assets.storage.mongo import embedded
+    from analytics_assets_tests.api.load import request_mix, soak
+
+    with server as url:
+        result = soak(url, key, request_mix(span["from"], span["to"]), args.clients, args.soak)
+    print(result.summary())
+    print(f"errors: {result.errors[:5]}")
+    print(f"RSS samples (MiB, every 0.5 s): {[round(m) for m in result.rss_samples_mb]}")
+    embedded.stop_server(tmp / "mongo")
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if result.errors or result.server_errors else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=30)
@@ -225,6 +247,13 @@ def main() -> int:
     parser.add_argument(
         "--lake", default="", help="build the lake here once and reuse it on later runs"
     )
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0,
+        help="instead of the workloads: --clients clients for this many seconds (errors, RSS)",
+    )
+    parser.add_argument("--clients", type=int, default=64, help="clients of --soak")
     parser.add_argument(
         "--baseline-requests", type=int, default=32, help="measured naive requests per workload"
     )
@@ -261,6 +290,8 @@ def main() -> int:
         app = create_app(
             io=LakeIOManager(base_path=str(lake)), mongo=mongo, settings=get_settings()
         )
+        if args.soak:
+            return soak_run(serving(app), key, span, args, tmp)
         results: dict[str, dict[str, float]] = {}
         with serving(app) as url:
             clients = [

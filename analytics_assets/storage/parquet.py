@@ -63,6 +63,7 @@ from analytics_assets.storage.atomic import (
     remove_siblings,
     write_parquet_atomic,
 )
+from analytics_assets.storage.partition_figures import add_partition_figures
 
 PART_FILE = "part-0.parquet"
 DEFAULT_PARTITION_EXPR = "created_at"
@@ -427,6 +428,19 @@ class LakeIOManager(PolarsParquetIOManager):
             if removed:
                 context.log.info(f"partition {key}: removed stale files {removed}")
         context.add_output_metadata(self._output_metadata(obj, written))
+        if len(written) > 1:  # a range run: each partition's event gets its own file figures
+            add_partition_figures(
+                context,
+                {
+                    key: {
+                        "dagster/row_count": MetadataValue.int(f.rows),
+                        "bytes": MetadataValue.int(f.bytes),
+                        "row_groups": MetadataValue.int(f.row_groups),
+                        "path": MetadataValue.path(self.url(f.path)),
+                    }
+                    for key, f in written.items()
+                },
+            )
 
     def _output_metadata(
         self, obj: pl.DataFrame | pl.LazyFrame, written: Mapping[str, WrittenFile]
@@ -452,7 +466,8 @@ class LakeIOManager(PolarsParquetIOManager):
         else:
             # Dagster attaches one metadata dict to every partition of a range run, so a
             # `dagster/row_count` here would claim the run's total for each partition. The
-            # run's totals and the per-partition figures are reported under their own names.
+            # run's totals are reported under their own names; each partition's own row
+            # count, bytes and path are added to its event only (`add_partition_figures`).
             metadata["rows_in_run"] = MetadataValue.int(sum(f.rows for f in files))
             metadata["bytes_in_run"] = MetadataValue.int(sum(f.bytes for f in files))
             metadata["partitions"] = MetadataValue.json(

@@ -54,6 +54,7 @@ from analytics_assets.markdown import markdown_table
 from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.privacy import pseudonymize
 from analytics_assets.settings import get_settings
+from analytics_assets.storage.partition_figures import add_partition_figures, figures_per_day
 
 ANALYTICS_GROUP = "analytics"
 FIGURE_COLUMNS = (
@@ -141,6 +142,19 @@ def conversation_analytics(
     )
     rows = build_conversations(prepared)
     computed = time.perf_counter()
+    add_partition_figures(
+        context,
+        figures_per_day(
+            rows,
+            "date",
+            {
+                "conversations": pl.len(),
+                "messages": pl.col("message_count").sum(),
+                "new_conversations": pl.col("new_conversation").sum(),
+            },
+            context.partition_keys,
+        ),
+    )
     yield Output(
         rows,
         metadata={
@@ -214,6 +228,18 @@ def model_performance(
         pl.col("total_cost").round(4),
         pl.col("cost_per_1k_tokens").round(5),
         pl.col("next_turn_negative_share").round(4),
+    )
+    add_partition_figures(
+        context,
+        figures_per_day(
+            rows,
+            "date",
+            {
+                "models": pl.struct("app_id", "model_id").n_unique(),
+                "messages": pl.col("messages").sum(),
+            },
+            context.partition_keys,
+        ),
     )
     yield Output(
         rows,
@@ -333,6 +359,15 @@ def user_analytics(
     out = pl.concat(states, how="vertical")
     computed = time.perf_counter()
     last = state
+    add_partition_figures(
+        context,
+        figures_per_day(
+            out,
+            "as_of",
+            {"users": pl.len(), "active_users": pl.col("active_today").sum()},
+            keys,
+        ),
+    )
     yield Output(
         out,
         metadata={

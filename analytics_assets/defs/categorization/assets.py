@@ -45,6 +45,7 @@ from analytics_assets.schemas import (
 )
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
+from analytics_assets.storage.partition_figures import add_partition_figures, figures_per_day
 
 ASSET_NAME = "categorized_messages"
 CATEGORIZATION_GROUP = "categorization"
@@ -119,6 +120,11 @@ def categorized_messages(
         f"{ASSET_NAME} {context.partition_keys[0]}..{context.partition_keys[-1]}: "
         f"{result.height} messages on {categorizer.device_name} in {elapsed:.2f}s "
         f"(compile {compile_s:.2f}s)"
+    )
+    # Each partition's event shows its own day's messages (the run's total stays run-wide).
+    add_partition_figures(
+        context,
+        figures_per_day(result, "created_at", {"messages": pl.len()}, context.partition_keys),
     )
     yield Output(
         result,

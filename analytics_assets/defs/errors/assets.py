@@ -56,6 +56,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.settings import Settings, get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.base import WRITE_ID
+from analytics_assets.storage.partition_figures import add_partition_figures, figures_per_day
 
 ERRORS_GROUP = "errors"
 ASSET_NAME = "processing_errors"
@@ -159,6 +160,18 @@ def processing_errors(
     context.log.info(
         f"processing_errors {keys[0]}..{keys[-1]}: {open_rows.height} open, "
         f"{frame.height - open_rows.height} resolved"
+    )
+    add_partition_figures(
+        context,
+        figures_per_day(
+            frame,
+            "partition",
+            {
+                "open_errors": (pl.col("status") == "open").sum(),
+                "resolved_errors": (pl.col("status") != "open").sum(),
+            },
+            keys,
+        ),
     )
     yield Output(
         frame,

@@ -34,6 +34,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS, day_window
 from analytics_assets.settings import get_settings
 from analytics_assets.sources.base import SourceResource
 from analytics_assets.storage.mongo import MongoResource
+from analytics_assets.storage.partition_figures import add_partition_figures
 
 INGESTION_GROUP = "ingestion"
 
@@ -79,7 +80,15 @@ def _ingest(
         frames.append(kept)
         errors.append(result.errors)
         source_rows += result.source_rows
-        per_day.append({"partition": key, "rows": kept.height, "rejected": result.errors.height})
+        per_day.append(
+            {
+                "partition": key,
+                "rows": kept.height,
+                "rejected": result.errors.height,
+                "source_rows": result.source_rows,
+                "withheld": dropped,
+            }
+        )
         context.log.info(
             f"{asset_name} {key}: {kept.height} rows, {result.errors.height} rejected "
             f"{result.error_counts or ''}"
@@ -90,6 +99,19 @@ def _ingest(
     rejected = pl.concat(errors, how="vertical")
     by_reason = (
         rejected.group_by("reason").len().sort("reason").to_dicts() if rejected.height else []
+    )
+    # A range run's events each get their day's figures (the Parquet files' own come from the
+    # IO manager); the run-wide ones below stay for the run's view.
+    add_partition_figures(
+        context,
+        {
+            d["partition"]: {
+                "source_rows": d["source_rows"],
+                "error_count": d["rejected"],
+                "deleted_user_rows_withheld": d["withheld"],
+            }
+            for d in per_day
+        },
     )
     yield Output(
         rows,

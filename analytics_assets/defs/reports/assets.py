@@ -70,6 +70,7 @@ from analytics_assets.partitions import (
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.parquet import LakeIOManager
+from analytics_assets.storage.partition_figures import add_partition_figures
 
 REPORTS_GROUP = "reports"
 RAW_ASSETS = ("raw_messages", "raw_conversations")
@@ -121,6 +122,11 @@ def _checks(asset_name: str) -> list[AssetCheckSpec]:
     ]
 
 
+def _page_value(page: str) -> MetadataValue:
+    """A report page as metadata: a local path, or the URL of a page in an object store."""
+    return MetadataValue.path(page) if "://" not in page else MetadataValue.url(page)
+
+
 def materialize_reports(
     context: AssetExecutionContext,
     mongo: MongoResource,
@@ -162,6 +168,19 @@ def materialize_reports(
         )
 
     frame = report_frame(reports)
+    # Each period's event shows its own report (a range run's totals stay run-wide below).
+    add_partition_figures(
+        context,
+        {
+            period.key: {
+                "messages": report["messages"],
+                "users": report["users"],
+                "rejected_rows": report["rejected_rows"],
+                "html_report": _page_value(report["html_path"]),
+            }
+            for period, report in zip(periods, reports, strict=True)
+        },
+    )
     metadata: dict[str, Any] = {
         "seconds": round(time.perf_counter() - started, 3),
         "periods": len(reports),
@@ -170,9 +189,7 @@ def materialize_reports(
     }
     if len(reports) == 1:
         page = reports[0]["html_path"]
-        metadata["html_report"] = (
-            MetadataValue.path(page) if "://" not in page else MetadataValue.url(page)
-        )
+        metadata["html_report"] = _page_value(page)
     else:
         metadata["html_reports"] = MetadataValue.md(
             "\n".join(f"- {r['period_label']}: `{r['html_path']}`" for r in reports)

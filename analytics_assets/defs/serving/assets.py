@@ -51,6 +51,7 @@ from analytics_assets.schemas import CATEGORIZED_SCHEMA, RAW_CONVERSATIONS_SCHEM
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
 from analytics_assets.storage.mongo.conversations import PartitionedRepository
+from analytics_assets.storage.partition_figures import add_partition_figures
 
 SERVING_GROUP = "serving"
 #: the columns of `categorized_messages` the category documents are built from.
@@ -98,6 +99,8 @@ def _replace_partitions(
 ) -> MaterializeResult:
     """Replace each partition of the run with its documents, and say what was written."""
     written = rewrite_partitions(repo, context.partition_keys, documents_of)
+    # Each partition's event shows its own documents; the run's total stays under `documents`.
+    add_partition_figures(context, {key: {"documents": n} for key, n in written.items()})
     return MaterializeResult(
         metadata={
             "documents": sum(written.values()),

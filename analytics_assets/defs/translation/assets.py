@@ -34,6 +34,7 @@ from analytics_assets.partitions import DAILY_PARTITIONS
 from analytics_assets.schemas import RAW_MESSAGES_SCHEMA, load_columns
 from analytics_assets.settings import get_settings
 from analytics_assets.storage.mongo import MongoResource
+from analytics_assets.storage.partition_figures import add_partition_figures, figures_per_day
 
 ASSET_NAME = "translated_messages"
 TRANSLATION_GROUP = "translation"
@@ -93,6 +94,11 @@ def translated_messages(
         f"{ASSET_NAME} {context.partition_keys[0]}..{context.partition_keys[-1]}: "
         f"{stats['messages']} messages via {stats['backend']}, "
         + ", ".join(f"{s} {by_status[s]}" for s in STATUSES if by_status[s])
+    )
+    # Each partition's event shows its own day's messages (the run's total stays run-wide).
+    add_partition_figures(
+        context,
+        figures_per_day(run.messages, "created_at", {"messages": pl.len()}, context.partition_keys),
     )
     yield Output(
         run.messages,

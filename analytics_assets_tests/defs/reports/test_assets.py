@@ -238,6 +238,14 @@ def test_a_30_day_backfill_is_one_run_that_writes_every_day(built) -> None:
         frame = pl.read_parquet(path)
         assert frame.height == 1 and frame["period_key"][0] == key
     assert len(built["mongo"].reports().list_reports("weekly")) == 3
+    # One run, and still each day's event carries that day's report figures (issue 18).
+    stored = {r["period_key"]: r for r in reports}
+    for event in daily.get_asset_materialization_events():
+        m = event.event_specific_data.materialization
+        assert m.metadata["messages"].value == stored[m.partition]["messages"], m.partition
+        assert m.metadata["users"].value == stored[m.partition]["users"], m.partition
+        assert m.metadata["dagster/row_count"].value == 1
+    assert len({r["messages"] for r in reports}) > 1  # the days differ: not one figure copied
 
 
 @pytest.mark.parametrize(
@@ -380,15 +388,16 @@ def test_demo_days_through_the_whole_graph_match_duckdb(tmp_path: Path, mongo_se
             if e.asset_key.path[-1] == "daily_report"
         ]
         assert report_checks and all(e.passed for e in report_checks)
-        # A range run's raw assets emit one output: its `error_count` covers the whole range.
+        # Each partition's event of a range run carries that day's `error_count` (issue 18).
         error_counts = {
-            m.asset_key.path[-1]: int(m.metadata["error_count"].value)
+            (m.asset_key.path[-1], m.partition): int(m.metadata["error_count"].value)
             for m in (
                 e.event_specific_data.materialization
                 for e in result.get_asset_materialization_events()
             )
             if m.asset_key.path[-1] in ("raw_messages", "raw_conversations")
         }
+        assert {p for _, p in error_counts} == set(days)
 
     for key in days:
         day = date.fromisoformat(key)
