@@ -4,8 +4,8 @@ A real NocoDB base of the test's own gets `BURST` message rows over `len(DAYS)` 
 (bulk inserts); the sensor is then ticked with `build_sensor_context`, each tick starting from
 the cursor the previous one returned, as the daemon does. A tick reads at most
 `NOCODB_SENSOR_MAX_ROWS` rows a table, so the burst takes several ticks: together they must
-request exactly the touched partitions, each tick must answer inside Dagster's sensor
-evaluation timeout (60 s) with bounded memory, and a tick after the burst requests nothing.
+request exactly the touched partitions with bounded memory, and a tick after the burst
+requests nothing. Tick times are printed, not asserted (speed belongs to benchmarks/).
 
 In `make test`: 5,000 rows, 1,000 a tick (inserting runs ~330 rows/s on the shared machine,
 so 100k would take ~5 min). The 100k burst at the default 20,000 a tick is the benchmark
@@ -37,7 +37,6 @@ from analytics_assets_tests.fixtures.nocodb import (
 BURST = int(os.environ.get("SENSOR_BURST_ROWS", "5000"))
 MAX_ROWS = int(os.environ.get("SENSOR_BURST_MAX_ROWS", "1000"))
 DAYS = tuple(date(2026, 11, 1) + timedelta(days=i) for i in range(10))
-TICK_BUDGET_S = 60  # Dagster's default sensor evaluation (gRPC) timeout
 # Peak memory of one tick: Python allocations (tracemalloc) and the growth of the process's
 # peak RSS (Polars allocates outside tracemalloc's sight). A tick holds at most MAX_ROWS rows a
 # table of three columns (Id, UpdatedAt, created_at); measured peaks are in benchmarks/README.md.
@@ -95,7 +94,6 @@ def test_a_burst_of_new_rows_is_paged_into_exactly_the_touched_partitions(
         assert requested == touched
         assert json.loads(cursor)["tables"]["messages"]["max_id"] == messages.height
         assert len(figures) >= BURST // MAX_ROWS  # paged, not read in one go
-        assert all(s < TICK_BUDGET_S for s, _, _ in figures), figures
         assert all(p < TICK_PEAK_BOUND_MB for _, p, _ in figures), figures
         assert rss_growth < TICK_PEAK_BOUND_MB, rss_growth
         # The next tick, from the last cursor: nothing new, nothing requested.
