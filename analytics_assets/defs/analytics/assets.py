@@ -92,15 +92,18 @@ def _cell(value: object) -> str:
     return f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
 
 
-def per_day_table(frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr]) -> str:
-    """A Markdown table: one line per day of the run with a few headline figures."""
-    summary = frame.group_by(column).agg(**figures).sort(column)
-    return markdown_table(
-        ["day", *figures],
-        (
-            [row[column], *(_cell(row[name]) for name in figures)]
-            for row in summary.iter_rows(named=True)
-        ),
+def per_day(
+    context: AssetExecutionContext, frame: pl.DataFrame, column: str, figures: dict[str, pl.Expr]
+) -> MetadataValue:
+    """Each day's `figures` on that day's materialization event, and every day of the run as
+    one Markdown table for the run's own metadata (computed once for both)."""
+    days = figures_per_day(frame, column, figures, context.partition_keys)
+    add_partition_figures(context, days)
+    return MetadataValue.md(
+        markdown_table(
+            ["day", *figures],
+            ([key, *(_cell(values.get(name)) for name in figures)] for key, values in days.items()),
+        )
     )
 
 
@@ -142,18 +145,18 @@ def conversation_analytics(
     )
     rows = build_conversations(prepared)
     computed = time.perf_counter()
-    add_partition_figures(
+    day_figures = per_day(
         context,
-        figures_per_day(
-            rows,
-            "date",
-            {
-                "conversations": pl.len(),
-                "messages": pl.col("message_count").sum(),
-                "new_conversations": pl.col("new_conversation").sum(),
-            },
-            context.partition_keys,
-        ),
+        rows,
+        "date",
+        {
+            "conversations": pl.len(),
+            "messages": pl.col("message_count").sum(),
+            "new_conversations": pl.col("new_conversation").sum(),
+            "errors": pl.col("error_count").sum(),
+            "total_cost": pl.col("total_cost").sum(),
+            "mean_duration_s": pl.col("duration_seconds").mean(),
+        },
     )
     yield Output(
         rows,
@@ -162,19 +165,7 @@ def conversation_analytics(
             "conversations": rows.height,
             "messages": int(rows["message_count"].sum()) if rows.height else 0,
             "new_conversations": int(rows["new_conversation"].sum()) if rows.height else 0,
-            "per_day": MetadataValue.md(
-                per_day_table(
-                    rows,
-                    "date",
-                    {
-                        "conversations": pl.len(),
-                        "messages": pl.col("message_count").sum(),
-                        "errors": pl.col("error_count").sum(),
-                        "total_cost": pl.col("total_cost").sum(),
-                        "mean_duration_s": pl.col("duration_seconds").mean(),
-                    },
-                )
-            ),
+            "per_day": day_figures,
         },
     )
     name = "conversation_analytics"
@@ -359,14 +350,16 @@ def user_analytics(
     out = pl.concat(states, how="vertical")
     computed = time.perf_counter()
     last = state
-    add_partition_figures(
+    day_figures = per_day(
         context,
-        figures_per_day(
-            out,
-            "as_of",
-            {"users": pl.len(), "active_users": pl.col("active_today").sum()},
-            keys,
-        ),
+        out,
+        "as_of",
+        {
+            "users": pl.len(),
+            "active_users": pl.col("active_today").sum(),
+            "messages": pl.col("messages").sum(),
+            "sessions": pl.col("sessions").sum(),
+        },
     )
     yield Output(
         out,
@@ -375,18 +368,7 @@ def user_analytics(
             "users": last.height,
             "active_users": last.filter(pl.col("active_today")).height,
             "session_gap_minutes": gap,
-            "per_day": MetadataValue.md(
-                per_day_table(
-                    out,
-                    "as_of",
-                    {
-                        "users": pl.len(),
-                        "active": pl.col("active_today").sum(),
-                        "messages": pl.col("messages").sum(),
-                        "sessions": pl.col("sessions").sum(),
-                    },
-                )
-            ),
+            "per_day": day_figures,
         },
     )
     name = "user_analytics"
