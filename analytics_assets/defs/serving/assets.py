@@ -68,11 +68,24 @@ CATEGORY_INPUT_COLUMNS = (
 )
 
 
-def _documents_check(asset_name: str) -> AssetCheckSpec:
-    return AssetCheckSpec(
-        "partition_documents_complete",
-        asset=asset_name,
-        description="Each written day holds exactly the documents built from the lake.",
+def _partition_documents_asset(name: str, upstream: str) -> Callable:
+    """A serving asset that replaces each day's documents, built from one daily lake asset,
+    and checks that each written day holds exactly them."""
+    return asset(
+        name=name,
+        partitions_def=DAILY_PARTITIONS,
+        backfill_policy=BackfillPolicy.single_run(),
+        automation_condition=FOLLOW_UPSTREAM,
+        group_name=SERVING_GROUP,
+        ins={upstream: AssetIn(upstream)},
+        check_specs=[
+            AssetCheckSpec(
+                "partition_documents_complete",
+                asset=name,
+                description="Each written day holds exactly the documents built from the lake.",
+            )
+        ],
+        kinds={"polars", "mongodb"},
     )
 
 
@@ -111,15 +124,7 @@ def _replace_partitions(
     )
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=FOLLOW_UPSTREAM,
-    group_name=SERVING_GROUP,
-    ins={"categorized_messages": AssetIn("categorized_messages")},
-    check_specs=[_documents_check("serving_conversation_categories")],
-    kinds={"polars", "mongodb"},
-)
+@_partition_documents_asset("serving_conversation_categories", "categorized_messages")
 def serving_conversation_categories(
     context: AssetExecutionContext, mongo: MongoResource, categorized_messages: pl.LazyFrame
 ) -> MaterializeResult:
@@ -137,15 +142,7 @@ def serving_conversation_categories(
     )
 
 
-@asset(
-    partitions_def=DAILY_PARTITIONS,
-    backfill_policy=BackfillPolicy.single_run(),
-    automation_condition=FOLLOW_UPSTREAM,
-    group_name=SERVING_GROUP,
-    ins={"conversation_analytics": AssetIn("conversation_analytics")},
-    check_specs=[_documents_check("serving_conversation_analytics")],
-    kinds={"polars", "mongodb"},
-)
+@_partition_documents_asset("serving_conversation_analytics", "conversation_analytics")
 def serving_conversation_analytics(
     context: AssetExecutionContext, mongo: MongoResource, conversation_analytics: pl.LazyFrame
 ) -> MaterializeResult:
