@@ -1,8 +1,10 @@
 """Benchmark: the HTTP API's `/v1/metrics` and `/v1/conversations` under 16 concurrent clients.
 
-What runs, all real: `analytics-assets`' FastAPI app on uvicorn (one process, as `serve` runs it)
-on a free port, httpx clients over HTTP with a read key verified against the embedded MongoDB,
-and a Parquet lake in a temporary folder laid out as the IO manager writes it.
+What runs, all real: `analytics-assets`' FastAPI app on uvicorn on a free port (`--server
+process`: `analytics-assets serve` in its own process, as deployed; `thread`: in a thread of
+this process, sharing the GIL with the clients), httpx clients over HTTP with a read key
+verified against the embedded MongoDB, and a Parquet lake in a temporary folder laid out as
+the IO manager writes it.
 
 The lake: `--days` days of demo data at `--messages` per day. Building it through the whole
 asset graph would take hours on the shared 2-core machine (the graph runs ~765 s per 1M-message
@@ -28,7 +30,8 @@ own keep-alive connection), after one warm-up request per client:
   in Polars (conversations: read, sort, slice at the client's offset), the same
   16 clients calling it directly (no HTTP, which favours the baseline).
 
-Run: `.venv/bin/python benchmarks/api.py [--days 30 --messages 100000 --requests 400]`.
+Run: `.venv/bin/python benchmarks/api.py [--days 30 --messages 100000 --requests 400]
+[--lake DIR (built once, reused) --build-only --server process --baseline-clients 4]`.
 Prints latency p50/p95 (ms) and requests/s per workload, and the ratio to the baseline.
 """
 
