@@ -1,8 +1,10 @@
 """Benchmark: the HTTP API's `/v1/metrics` and `/v1/conversations` under 16 concurrent clients.
 
-What runs, all real: `analytics-assets`' FastAPI app on uvicorn (one process, as `serve` runs it)
-on a free port, httpx clients over HTTP with a read key verified against the embedded MongoDB,
-and a Parquet lake in a temporary folder laid out as the IO manager writes it.
+What runs, all real: `analytics-assets`' FastAPI app on uvicorn on a free port (`--server
+process`: `analytics-assets serve` in its own process, as deployed; `thread`: in a thread of
+this process, sharing the GIL with the clients), httpx clients over HTTP with a read key
+verified against the embedded MongoDB, and a Parquet lake in a temporary folder laid out as
+the IO manager writes it.
 
 The lake: `--days` days of demo data at `--messages` per day. Building it through the whole
 asset graph would take hours on the shared 2-core machine (the graph runs ~765 s per 1M-message
@@ -28,7 +30,8 @@ own keep-alive connection), after one warm-up request per client:
   in Polars (conversations: read, sort, slice at the client's offset), the same
   16 clients calling it directly (no HTTP, which favours the baseline).
 
-Run: `.venv/bin/python benchmarks/api.py [--days 30 --messages 100000 --requests 400]`.
+Run: `.venv/bin/python benchmarks/api.py [--days 30 --messages 100000 --requests 400]
+[--lake DIR (built once, reused) --build-only --server process --baseline-clients 4]`.
 Prints latency p50/p95 (ms) and requests/s per workload, and the ratio to the baseline.
 
 `--soak 60 [--clients 64]` instead holds `--clients` keep-alive clients on the same server for
@@ -40,14 +43,17 @@ second (the server runs in this process).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,15 +140,17 @@ def build_lake(lake: Path, days: list[str], messages: int, seed: int) -> dict[st
     return counts
 
 
-def drive(call: Callable[[int], None], requests: int) -> tuple[list[float], float]:
+def drive(
+    call: Callable[[int], None], requests: int, clients: int = CLIENTS
+) -> tuple[list[float], float]:
     """`requests` calls of `call(client)` from CLIENTS threads; latencies (s) and the wall time
     from the first measured request's start to the last one's end (warm-ups excluded)."""
     latencies: list[float] = []
     spans: list[tuple[float, float]] = []
     lock = threading.Lock()
-    warmed = threading.Barrier(CLIENTS)
+    warmed = threading.Barrier(clients)
     per_client = [
-        requests // CLIENTS + (1 if i < requests % CLIENTS else 0) for i in range(CLIENTS)
+        requests // clients + (1 if i < requests % clients else 0) for i in range(clients)
     ]
 
     def client(i: int) -> None:
@@ -158,8 +166,8 @@ def drive(call: Callable[[int], None], requests: int) -> tuple[list[float], floa
             latencies.extend(mine)
             spans.append((first, time.perf_counter()))
 
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        list(pool.map(client, range(CLIENTS)))
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
     return latencies, max(e for _, e in spans) - min(s for s, _ in spans)
 
 
@@ -237,6 +245,44 @@ def soak_run(server, key: str, span: dict[str, str], args: argparse.Namespace, t
     return 1 if result.errors or result.server_errors else 0
 
 
+@contextlib.contextmanager
+def serve_process(lake: Path, tmp: Path) -> Iterator[str]:
+    """`analytics-assets serve` in its own process over `lake` and the benchmark's embedded
+    MongoDB (database `api_bench`, where the key was created); yields the base URL."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "ANALYTICS_LAKE": str(lake),
+        "MONGO_EMBEDDED_PATH": str(tmp / "mongo"),
+        "MONGODB_URI": "",
+        "MONGODB_DATABASE": "api_bench",
+    }
+    exe = Path(sys.executable).with_name("analytics-assets")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("analytics-assets serve did not start")
+            try:
+                httpx.get(f"{url}/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=30)
@@ -254,6 +300,28 @@ def main() -> int:
         help="instead of the workloads: --clients clients for this many seconds (errors, RSS)",
     )
     parser.add_argument("--clients", type=int, default=64, help="clients of --soak")
+    parser.add_argument(
+        "--server",
+        choices=("thread", "process"),
+        default="thread",
+        help="uvicorn in a thread of this process (shares the GIL with the 16 clients) or as "
+        "`analytics-assets serve` in its own process (as deployed)",
+    )
+    parser.add_argument(
+        "--baseline-clients",
+        type=int,
+        default=CLIENTS,
+        help="concurrent naive clients (each holds a full load of the range in memory)",
+    )
+    parser.add_argument(
+        "--uncached-requests",
+        type=int,
+        default=64,
+        help="measured metrics requests that miss the answer cache (0: skip)",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the --lake and stop (no measurement)"
+    )
     parser.add_argument(
         "--baseline-requests", type=int, default=32, help="measured naive requests per workload"
     )
@@ -284,16 +352,21 @@ def main() -> int:
             started = time.perf_counter()
             counts = build_lake(lake, days, args.messages, args.seed)
             print(f"lake built in {time.perf_counter() - started:.1f} s: {counts}", flush=True)
+        if args.build_only:
+            return 0
 
         mongo = MongoResource(uri="", database="api_bench", embedded_path=str(tmp / "mongo"))
         key, _ = ApiKeysRepository(mongo.db()).create("benchmark", "read")
-        app = create_app(
-            io=LakeIOManager(base_path=str(lake)), mongo=mongo, settings=get_settings()
+        app = (
+            create_app(io=LakeIOManager(base_path=str(lake)), mongo=mongo, settings=get_settings())
+            if args.server == "thread"
+            else None
         )
         if args.soak:
-            return soak_run(serving(app), key, span, args, tmp)
+            server = serving(app) if app is not None else serve_process(lake, tmp)
+            return soak_run(server, key, span, args, tmp)
         results: dict[str, dict[str, float]] = {}
-        with serving(app) as url:
+        with serving(app) if args.server == "thread" else serve_process(lake, tmp) as url:
             clients = [
                 httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=300)
                 for _ in range(CLIENTS)
@@ -334,6 +407,32 @@ def main() -> int:
             results["metrics (API)"] = summary(
                 "metrics 30d day x topic (API)", *drive(metrics, args.requests)
             )
+            counter = iter(range(1, 10**6))
+            counter_lock = threading.Lock()
+
+            def metrics_uncached(i: int) -> None:
+                with counter_lock:
+                    k = next(counter)
+                # A distinct `from` second per request: the answer cache never hits, the
+                # prepared partitions do (DuckDB runs over the 30 days' facts every time).
+                start = f"{days[0]}T{k // 3600:02d}:{k // 60 % 60:02d}:{k % 60:02d}Z"
+                response = clients[i].get(
+                    "/v1/metrics",
+                    params={
+                        **span,
+                        "from": start,
+                        "measures": MEASURES,
+                        "dimensions": "topic",
+                        "granularity": "day",
+                    },
+                )
+                response.raise_for_status()
+
+            if args.uncached_requests:
+                results["metrics uncached (API)"] = summary(
+                    "metrics, answer cache missed (API)",
+                    *drive(metrics_uncached, max(CLIENTS, args.uncached_requests)),
+                )
             results["conversations (API)"] = summary(
                 "conversations pages of 50 (API)", *drive(conversations, args.requests)
             )
@@ -345,13 +444,15 @@ def main() -> int:
             naive_page(lake, days, offsets[i])
             offsets[i] += 50
 
-        baseline_requests = max(CLIENTS, args.baseline_requests)
+        naive_clients = max(1, min(CLIENTS, args.baseline_clients))
+        baseline_requests = max(naive_clients, args.baseline_requests)
         results["metrics (naive)"] = summary(
-            "metrics (naive Polars per request)",
-            *drive(lambda i: naive_metrics(lake, days), baseline_requests),
+            f"metrics (naive Polars, {naive_clients} clients)",
+            *drive(lambda i: naive_metrics(lake, days), baseline_requests, naive_clients),
         )
         results["conversations (naive)"] = summary(
-            "conversations (naive Polars)", *drive(naive_conv, baseline_requests)
+            f"conversations (naive, {naive_clients} clients)",
+            *drive(naive_conv, baseline_requests, naive_clients),
         )
         for name in ("metrics", "conversations"):
             api, naive = results[f"{name} (API)"], results[f"{name} (naive)"]
