@@ -150,6 +150,33 @@ FilterParam = Annotated[
 ]
 
 
+def row_filters(
+    app_: Annotated[FilterParam, Query(alias="app")] = None,
+    model: FilterParam = None,
+    language: FilterParam = None,
+    topic: FilterParam = None,
+    intent: FilterParam = None,
+    sentiment: FilterParam = None,
+    user_key: FilterParam = None,
+    has_error: bool | None = None,
+) -> tuple[dict[str, tuple[str, ...]], bool | None]:
+    """The row filters the conversation list and the metrics share: the named filters with
+    their values (empty ones left out), and `has_error`."""
+    named = {
+        "app": app_,
+        "model": model,
+        "language": language,
+        "topic": topic,
+        "intent": intent,
+        "sentiment": sentiment,
+        "user_key": user_key,
+    }
+    return {k: values for k, raw in named.items() if (values := _values(k, raw))}, has_error
+
+
+Filtered = Annotated[tuple[dict[str, tuple[str, ...]], bool | None], Depends(row_filters)]
+
+
 def _query_names(dependant: Any) -> set[str]:
     """Query parameter names an endpoint declares, its dependencies included."""
     names = {p.alias for p in dependant.query_params}
@@ -370,16 +397,9 @@ def create_app(
     @app.get("/v1/conversations", tags=["conversations"])
     def conversations(
         _key: Read,
+        filtered: Filtered,
         from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
         to: Annotated[str | None, Query(max_length=40)] = None,
-        app_: Annotated[FilterParam, Query(alias="app")] = None,
-        model: FilterParam = None,
-        language: FilterParam = None,
-        topic: FilterParam = None,
-        intent: FilterParam = None,
-        sentiment: FilterParam = None,
-        user_key: FilterParam = None,
-        has_error: bool | None = None,
         sort: Annotated[str, Query(pattern=r"^-?[a-z_]+$", max_length=40)] = "-first_message_at",
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Query(max_length=1000)] = None,
@@ -392,16 +412,7 @@ def create_app(
             raise QueryError(
                 "sort", f"sort must be one of {', '.join(SORTS)} (prefix - for descending)"
             )
-        raw_filters = {
-            "app": app_,
-            "model": model,
-            "language": language,
-            "topic": topic,
-            "intent": intent,
-            "sentiment": sentiment,
-            "user_key": user_key,
-        }
-        filters = {k: _values(k, v) for k, v in raw_filters.items() if _values(k, v)}
+        filters, has_error = filtered
         query = ConversationQuery(
             start=frm,
             end=end,
@@ -433,6 +444,7 @@ def create_app(
     @app.get("/v1/metrics", tags=["metrics"])
     def metrics(
         _key: Read,
+        filtered: Filtered,
         measures: Annotated[
             str, Query(max_length=400, description=", ".join(MEASURES))
         ] = "messages",
@@ -442,14 +454,6 @@ def create_app(
         granularity: Annotated[str, Query(pattern="^(none|hour|day|week|month)$")] = "none",
         from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
         to: Annotated[str | None, Query(max_length=40)] = None,
-        app_: Annotated[FilterParam, Query(alias="app")] = None,
-        model: FilterParam = None,
-        language: FilterParam = None,
-        topic: FilterParam = None,
-        intent: FilterParam = None,
-        sentiment: FilterParam = None,
-        user_key: FilterParam = None,
-        has_error: bool | None = None,
     ) -> dict[str, Any]:
         """Measures by dimensions and period over `[from, to)`, from row-level message facts."""
         frm, end = time_range(from_, to, settings)
@@ -459,16 +463,7 @@ def create_app(
         dims = parse_list("dimensions", dimensions, list(DIMENSIONS), MAX_DIMENSIONS)
         if granularity not in GRANULARITIES:
             raise QueryError("granularity", f"granularity must be one of {GRANULARITIES}")
-        raw_filters = {
-            "app": app_,
-            "model": model,
-            "language": language,
-            "topic": topic,
-            "intent": intent,
-            "sentiment": sentiment,
-            "user_key": user_key,
-        }
-        filters = {k: _values(k, v) for k, v in raw_filters.items() if _values(k, v)}
+        filters, has_error = filtered
         assert set(filters) <= set(FILTERS)
         query = MetricsQuery(
             measures=chosen,
