@@ -261,6 +261,12 @@ class LakeIOManager(PolarsParquetIOManager):
         default=None, description="S3 API endpoint for MinIO/moto/other S3 services."
     )
     aws_region: str | None = Field(default=None, description="Region of the bucket.")
+    s3_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Tries of one S3 request (botocore's standard mode: 500/502/503/504, "
+        "SlowDown and dropped connections retried with jittered exponential backoff).",
+    )
     row_group_size: int = Field(
         default=131_072,
         gt=0,
@@ -290,8 +296,13 @@ class LakeIOManager(PolarsParquetIOManager):
             client_kwargs["endpoint_url"] = self.s3_endpoint_url
         if self.aws_region:
             client_kwargs["region_name"] = self.aws_region
+        retries = {"mode": "standard", "max_attempts": self.s3_max_attempts}
         # Listings must be fresh: other processes write the same prefixes.
-        return {"client_kwargs": client_kwargs, "use_listings_cache": False}
+        return {
+            "client_kwargs": client_kwargs,
+            "config_kwargs": {"retries": retries},
+            "use_listings_cache": False,
+        }
 
     @property
     def storage_options(self) -> dict[str, Any]:
