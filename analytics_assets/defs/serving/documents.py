@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import polars as pl
+from pymongo.errors import PyMongoError
 
 from analytics_assets.defs.analytics.conversations import to_mongo_frame as conversation_docs
 from analytics_assets.defs.analytics.users import to_mongo_frame as user_docs
@@ -42,6 +43,10 @@ def conversation_documents(rows: pl.DataFrame, partition: str) -> pl.DataFrame:
     return docs.filter(pl.col("partition") == partition)
 
 
+class PartitionWriteError(RuntimeError):
+    """A serving partition's rewrite was cut off by MongoDB (a server gone, a network error)."""
+
+
 def rewrite_partitions(
     repo: PartitionedRepository,
     keys: Sequence[str],
@@ -51,7 +56,17 @@ def rewrite_partitions(
     written: dict[str, int] = {}
     for key in keys:
         docs = documents_of(key)
-        counts = repo.rewrite_partition(key, docs, batch=WRITE_BATCH, connections=WRITE_CONNECTIONS)
+        try:
+            counts = repo.rewrite_partition(
+                key, docs, batch=WRITE_BATCH, connections=WRITE_CONNECTIONS
+            )
+        except PyMongoError as exc:
+            # Name the partition: the driver's error only names a host and port.
+            raise PartitionWriteError(
+                f"writing partition {key} of MongoDB `{repo.collection.name}` failed "
+                f"({type(exc).__name__}: {exc}); the partition may be incomplete: "
+                "re-materialize it once MongoDB is back"
+            ) from exc
         written[key] = counts.documents
     return written
 

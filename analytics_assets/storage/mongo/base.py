@@ -53,10 +53,11 @@ from time import monotonic, sleep
 from typing import Any, ClassVar
 
 import polars as pl
+import pymongo
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from pymongo.results import BulkWriteResult
 
 from analytics_assets.storage.atomic import host_hash, pid_alive
@@ -69,6 +70,11 @@ PARTITION_LOCKS = "_partition_locks"
 # A holder renews nothing: the lease must outlast the longest single partition write.
 LOCK_LEASE = timedelta(minutes=30)
 LOCK_WAIT_S = 3600.0
+#: how long releasing a lease may take: a server that just died must not hold the error up.
+RELEASE_TIMEOUT_S = 5.0
+#: leases this process could not release (the server went away mid-write), by lock id:
+#: released by the next write of that partition here, instead of waiting out LOCK_LEASE.
+_UNRELEASED: dict[tuple[str, str], str] = {}
 
 Documents = pl.DataFrame | Iterable[Mapping[str, Any]]
 
@@ -102,6 +108,9 @@ def partition_lock(
     lock_id = f"{collection.name}|{partition_field}={partition_value}"
     owner = uuid.uuid4().hex
     holder = {"host": host_hash(), "pid": os.getpid()}
+    stale = _UNRELEASED.pop((collection.database.name, lock_id), None)
+    if stale is not None:
+        locks.delete_one({"_id": lock_id, "owner": stale})
     deadline = monotonic() + wait_s
     while True:
         now = utcnow()
@@ -127,7 +136,13 @@ def partition_lock(
     try:
         yield
     finally:
-        locks.delete_one({"_id": lock_id, "owner": owner})
+        try:
+            with pymongo.timeout(RELEASE_TIMEOUT_S):
+                locks.delete_one({"_id": lock_id, "owner": owner})
+        except PyMongoError:
+            # The server is gone (killed mid-write): keep the write's own error, and release
+            # this lease on this process's next write of the partition.
+            _UNRELEASED[(collection.database.name, lock_id)] = owner
 
 
 def _holder_gone(lock: Mapping[str, Any] | None) -> bool:

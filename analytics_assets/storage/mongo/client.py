@@ -115,6 +115,10 @@ class MongoResource(ConfigurableResource):
             return self.uri
         key = (os.getpid(), self.resolved_embedded_path())
         uri = _EMBEDDED_URIS.get(key)
+        # A cached URI of a server that died (killed, restarted on another port) is dropped,
+        # so a long-lived process reaches the restarted server instead of a dead port.
+        if uri is not None and embedded.running_uri(key[1]) != uri:
+            uri = None
         if uri is None:
             uri = embedded.ensure_server(key[1])
             with _LOCK:

@@ -136,6 +136,12 @@ def _running(root: Path) -> ServerState | None:
     return state
 
 
+def running_uri(path: str | Path) -> str | None:
+    """URI of the server recorded under `path` if its process is alive (no ping: cheap)."""
+    state = _running(Path(path).resolve())
+    return state.uri if state is not None else None
+
+
 def live_server(path: str | Path) -> ServerState | None:
     """The server recorded under `path` if its process is alive and it answers `ping`."""
     state = _running(Path(path).resolve())
