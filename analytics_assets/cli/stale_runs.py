@@ -5,7 +5,8 @@ daemon watches them: Dagster's run monitoring only checks runs a launcher starte
 process is SIGKILLed (OOM killer, `kill -9`, a closed container) its run stays STARTED for
 ever: the UI shows it as running and anything counting runs in progress counts it.
 
-So each run of the command carries tags naming its process (host and pid), and the next
+So each run of the command carries tags naming its process (pid, and the host as the same
+short hash the lake's temporary files and MongoDB's partition leases use), and the next
 `run` on that host marks a run still STARTED whose process is gone as FAILURE, with an
 engine event in its log saying which process died. A pid that is alive again but belongs to
 another program (pid reuse) counts as gone; a live `analytics-assets` process is left alone.
@@ -15,10 +16,11 @@ Runs of other hosts are never touched: their processes cannot be asked.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+from analytics_assets.storage.atomic import host_hash
 
 PID_TAG = "analytics/cli_pid"
 HOST_TAG = "analytics/cli_host"
@@ -27,7 +29,7 @@ IN_PROGRESS = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 
 def process_tags() -> dict[str, str]:
     """The tags a run of this process carries (added to every run `run` starts)."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    return {PID_TAG: str(os.getpid()), HOST_TAG: host_hash()}
 
 
 def _runs_here(pid: int) -> bool:
@@ -50,7 +52,7 @@ def _runs_here(pid: int) -> bool:
 
 def fail_runs_of_dead_processes(instance: DagsterInstance) -> list[str]:
     """Mark this host's STARTED runs of dead `run` processes failed; their run ids."""
-    host = socket.gethostname()
+    host = host_hash()
     runs = instance.get_runs(filters=RunsFilter(statuses=IN_PROGRESS, tags={HOST_TAG: host}))
     failed = []
     for run in runs:
@@ -58,7 +60,7 @@ def fail_runs_of_dead_processes(instance: DagsterInstance) -> list[str]:
         if pid <= 0 or pid == os.getpid() or _runs_here(pid):
             continue
         message = (
-            f"The `analytics-assets run` process (pid {pid} on {host}) that ran this run is "
+            f"The `analytics-assets run` process (pid {pid} on this host) that ran this run is "
             "gone (killed or crashed) while the run was in progress; marked failed by the "
             "next `analytics-assets run`. Its partitions are re-written by any later run."
         )

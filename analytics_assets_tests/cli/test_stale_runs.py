@@ -7,7 +7,6 @@ kill-and-rerun path is `reliability/test_kill_rerun.py`.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import uuid
@@ -18,6 +17,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
 from analytics_assets.cli.stale_runs import HOST_TAG, PID_TAG, fail_runs_of_dead_processes
+from analytics_assets.storage.atomic import host_hash
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def _started(instance: DagsterInstance, pid: int, host: str | None = None) -> st
         job_name="analytics_assets_run",
         run_id=str(uuid.uuid4()),
         status=DagsterRunStatus.STARTED,
-        tags={PID_TAG: str(pid), HOST_TAG: host or socket.gethostname()},
+        tags={PID_TAG: str(pid), HOST_TAG: host or host_hash()},
     )
     instance.add_run(run)
     return run.run_id
